@@ -1,0 +1,1 @@
+# redflagd default English lexicon

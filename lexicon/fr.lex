@@ -1,0 +1,1 @@
+# redflagd default French lexicon
