@@ -12,6 +12,17 @@
 #include "rules.h"
 #include "store.h"
 
+/* journald MESSAGE_ID= of the alert events (log_event()), for
+ * `journalctl MESSAGE_ID=...`. Fields: REDFLAG_CLIENT=, REDFLAG_LEVEL=,
+ * REDFLAG_ALERT_ID= (the alert's Message-ID without <>). */
+#define ALERT_MESSAGE_QUEUED "bec6ef2136384440be7836c3852ba98f"    /* queued in the outbox */
+#define ALERT_MESSAGE_DELIVERED "519e1fd5ab11454488b5c31005f20771" /* accepted by the SMTP server */
+#define ALERT_MESSAGE_DEFERRED "d4ec2c92bbcb4ad4b5a737ff8a73a26c"  /* temporary failure, will retry */
+#define ALERT_MESSAGE_FAILED "07ffd850328d482d908022bee85fb789"    /* permanently refused */
+
+/* Bounds on what goes into an alert from hostile input (evidence lines). */
+#define ALERT_EVIDENCE_MAX_CHARS 240
+
 enum alert_kind {
         ALERT_NONE,      /* nothing to send */
         ALERT_RAISE,     /* level rose, or a new red symbol appeared, or cooldown over */

@@ -35,10 +35,16 @@ static int job_snapshot(const struct conf *c, struct store *s, const struct eval
 
 static int job_retention(const struct conf *c, struct store *s, const struct eval *e, int64_t now)
 {
-        int r = store_messages_purge(s, now - (int64_t) c->retention_days * SEC_PER_DAY);
+        int64_t before = now - (int64_t) c->retention_days * SEC_PER_DAY;
+        int r;
 
+        r = store_messages_purge(s, before);
+        if (r < 0)
+                return r;
         if (r > 0)
                 log_info("retention: %d messages older than %u days purged", r, c->retention_days);
+        /* Sent alerts quote the client's words: they age out too. */
+        r = store_outbox_purge(s, before);
         return r < 0 ? r : 0;
 }
 
