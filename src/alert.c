@@ -835,11 +835,11 @@ int alert_process(const struct conf *c, struct store *s, const struct eval *e, i
                                 f_client = strdup_printf("REDFLAG_CLIENT=%s", ce->client->id);
                                 f_level = strdup_printf("REDFLAG_LEVEL=%s", level_to_string(ce->level));
                                 f_id = strdup_printf("REDFLAG_ALERT_ID=%s", msgid);
-                                if (text)
-                                        log_notice("%s", text);
                                 if (text && f_client && f_level && f_id)
                                         log_event(LOG_NOTICE, ALERT_MESSAGE_QUEUED, text, f_client,
                                                   f_level, f_id, (const char *) NULL);
+                                else if (text)
+                                        log_notice("%s", text);
                         }
                 } else
                         r = record_evaluation(s, ce, &prev, found, now);

@@ -78,13 +78,14 @@ void log_event(int level, const char *message_id, const char *text, ...)
         va_list ap;
         _cleanup_free_ char *msg = NULL, *pri = NULL, *mid = NULL;
 
+        /* Outside the journal the event is one ordinary log line. */
         if (!to_journal)
-                goto finish;
+                goto plain;
         msg = strdup_printf("MESSAGE=%s", text);
         pri = strdup_printf("PRIORITY=%d", level);
         mid = strdup_printf("MESSAGE_ID=%s", message_id);
         if (!msg || !pri || !mid)
-                goto finish;
+                goto plain;
         iov[n++] = (struct iovec) { msg, strlen(msg) };
         iov[n++] = (struct iovec) { pri, strlen(pri) };
         iov[n++] = (struct iovec) { mid, strlen(mid) };
@@ -92,7 +93,10 @@ void log_event(int level, const char *message_id, const char *text, ...)
         for (const char *f = va_arg(ap, const char *); f && n < ELEMENTSOF(iov); f = va_arg(ap, const char *))
                 iov[n++] = (struct iovec) { (void *) f, strlen(f) };
         va_end(ap);
-        (void) sd_journal_sendv(iov, (int) n);
+        if (level <= max_level && sd_journal_sendv(iov, (int) n) >= 0)
+                goto finish;
+plain:
+        (void) log_internal(level, 0, __FILE__, __LINE__, __func__, "%s", text);
 finish:
         errno = saved_errno;
 }

@@ -35,7 +35,7 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #define log_warning_errno(error, ...) log_full_errno(LOG_WARNING, (error), __VA_ARGS__)
 #define log_error_errno(error, ...) log_full_errno(LOG_ERR, (error), __VA_ARGS__)
 
-/* Structured journal event (alerts, deliveries) in addition to the text
- * line; fields are "NAME=value" strings ending with NULL. A no-op without
- * a journal. */
+/* An event (alert queued, delivered, deferred, failed): under journald one
+ * structured entry with MESSAGE_ID and the given "NAME=value" fields (a
+ * NULL-terminated list), otherwise one ordinary log line with the text. */
 void log_event(int level, const char *message_id, const char *text, ...);

@@ -118,11 +118,12 @@ static void log_outcome(int level, const char *message_id, const struct outbox_i
 {
         _cleanup_free_ char *f_client = NULL, *f_id = NULL;
 
-        log_full_errno(level, 0, "%s", text);
         f_client = strdup_printf("REDFLAG_CLIENT=%s", strempty(o->client_id));
         f_id = strdup_printf("REDFLAG_ALERT_ID=%s", strempty(o->message_id));
         if (f_client && f_id)
                 log_event(level, message_id, text, f_client, f_id, (const char *) NULL);
+        else
+                log_full_errno(level, 0, "%s", text);
 }
 
 /* Records a failed attempt and logs it. */
