@@ -213,10 +213,13 @@ int daemon_run(const char *config_path)
         if ((r = sd_event_add_signal(m.event, NULL, SIGTERM, on_terminate, &m)) < 0 ||
             (r = sd_event_add_signal(m.event, NULL, SIGINT, on_terminate, &m)) < 0 ||
             (r = sd_event_add_signal(m.event, NULL, SIGHUP, on_reload, &m)) < 0 ||
-            (r = sd_event_set_watchdog(m.event, true)) < 0 || (r = manager_schedule(&m)) < 0) {
+            (r = manager_schedule(&m)) < 0) {
                 log_error_errno(r, "Failed to set up the event loop: %m");
                 goto finish;
         }
+        r = sd_event_set_watchdog(m.event, true);
+        if (r < 0)
+                log_warning_errno(r, "Watchdog requested but unusable, continuing without it: %m");
         sd_notifyf(false, "READY=1\nSTATUS=Watching %zu account%s", m.conf->n_accounts,
                    m.conf->n_accounts == 1 ? "" : "s");
         log_info("redflagd started: %zu accounts, %zu clients", m.conf->n_accounts, m.conf->n_clients);
