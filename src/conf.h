@@ -72,8 +72,9 @@ struct conf_account {
         char *username;
         enum auth_method auth;
         struct conf_secret secret; /* password_file / password_credential / password_command / token_command */
-        char **folders;      /* "INBOX", "Clients/STAR": '/' = server delimiter, '*' and '%' patterns */
-        char **idle_folders; /* at most 4 */
+        char **folders;      /* "INBOX", "Clients/STAR": '/' = server delimiter, '*' and '%' patterns;
+                                default { "INBOX" }, never NULL after conf_parse() */
+        char **idle_folders; /* at most 4; default { "INBOX" } when folders has INBOX, else empty */
 };
 
 struct conf_client {
@@ -105,10 +106,11 @@ struct conf {
         /* [owner] */
         char *owner_name;
         char *owner_email;     /* where alerts go (required for alerts) */
-        char **owner_addresses; /* lower-case; never match a client */
+        char **owner_addresses; /* lower-case, may hold "*@domain"; never match a client;
+                                   default { owner_email } (empty when no email) */
         char *owner_language;  /* "fr" | "en", default "en" */
-        char *owner_timezone;  /* default "UTC" */
-        GTimeZone *owner_tz;
+        char *owner_timezone;  /* NULL when unset: the system's local zone */
+        GTimeZone *owner_tz;   /* always set: the zone named, or the local zone */
         struct timewin_set business_hours; /* default mon-fri 09:00-18:00 */
         double min_hourly_rate; /* 0 = unset */
 
@@ -141,9 +143,12 @@ struct conf {
 int conf_parse(const char *path, const char *buf, size_t len, struct conf **ret, struct diag *diag);
 
 /* conf_parse() + checks that need the file system: secret files must exist,
- * be owned by root or the daemon user and not be world-readable; ca_file
- * readable; [daemon] user exists. Returns the number of errors, -errno when
- * the file itself cannot be read (also reported in diag). */
+ * be owned by root or the daemon user ([daemon] user, or the effective user
+ * when it is not set) and not be world-readable; a file naming a
+ * password_command/token_command must pass the same check itself; ca_file
+ * readable; [daemon] user exists. password_credential is not checked (it only
+ * exists under systemd). Returns the number of errors, -errno when the file
+ * itself cannot be read (one "PATH: cannot read: ..." line in diag). */
 int conf_load(const char *path, struct conf **ret, struct diag *diag);
 
 struct conf *conf_free(struct conf *c);

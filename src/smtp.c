@@ -149,6 +149,10 @@ int smtp_send(const struct conf *c, const char *rcpt, const char *payload, size_
         cc = curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
         if (cc == CURLE_OK)
                 cc = curl_easy_setopt(curl, CURLOPT_URL, url);
+        /* The configuration's port: smtp:// without one means submission
+         * (587), where curl alone would pick 25. */
+        if (cc == CURLE_OK && c->smtp_url.port > 0)
+                cc = curl_easy_setopt(curl, CURLOPT_PORT, (long) c->smtp_url.port);
         if (cc == CURLE_OK)
                 cc = curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
         if (cc == CURLE_OK)
