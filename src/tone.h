@@ -12,6 +12,13 @@
 
 #define TONE_MAX_HITS 64 /* evidence kept per message; counts go on */
 
+/* Scoring constants (see tone.c for how they are used). */
+#define TONE_WINDOW 3            /* negators/boosters act on hits up to 3 words later */
+#define TONE_ALPHA 15.0          /* score = sum / sqrt(sum^2 + alpha) */
+#define TONE_CAPS_FACTOR 1.5     /* ALL-CAPS hit (in a text that is not all caps) */
+#define TONE_COURTESY_MAX 0.5    /* positive entries weighing <= this are courtesy formulas */
+#define TONE_COURTESY_CAP 0.15   /* total courtesy weight of a message: alone, never "pos" */
+
 struct tone_hit {
         char *phrase;      /* as written in the text (not folded), trimmed */
         enum category category; /* category it counts under (after negation) */
@@ -28,6 +35,8 @@ struct tone_result {
         size_t n_hits;
 };
 
+/* Scores text (UTF-8; invalid bytes separate words) with lx. *ret is
+ * overwritten (release it with tone_result_done()). 0, -EINVAL, -ENOMEM. */
 int tone_analyse(const struct lexicon *lx, const char *text, size_t len, struct tone_result *ret);
 void tone_result_done(struct tone_result *r);
 
