@@ -24,6 +24,21 @@
 #     smtp/          SMTP sink: mail/NNNN.eml + NNNN.json, attempts.log, sink.log
 #     redflagd.conf work.pass smtp.pass redflagd.db   (rf_write_config)
 #
+# Functions (each documented at its definition below):
+#   TAP:      rf_plan rf_ok rf_is rf_like rf_skip rf_skip_all rf_diag
+#             rf_diag_file rf_done rf_bail
+#   state:    rf_tmpdir rf_cleanup rf_free_port rf_port_listening rf_wait_listen
+#   TLS:      rf_make_certs
+#   Dovecot:  rf_dovecot_start rf_dovecot_stop rf_dovecot_conf rf_doveadm
+#             rf_maildir_add rf_maildir_create rf_dovecot_index rf_dovecot_save
+#             rf_dovecot_flags rf_dovecot_uidvalidity rf_dovecot_status
+#             rf_dovecot_logins
+#   SMTP:     rf_smtp_start rf_smtp_stop rf_smtp_count rf_smtp_attempts
+#             rf_smtp_messages rf_smtp_fail rf_mail_show rf_alerts
+#   redflagd: rf_write_config rf_redflagd rf_redflag rf_json rf_sql
+#   Helpers in tests/lib: smtp-sink.py maildir-add.py mailview.py alerts.py
+#             gen-scenario.py
+#
 # The functions never use bash-only syntax, but use `local` (dash and bash
 # both have it). Public names start with rf_; internal ones with _rf_.
 # Set RF_KEEP=1 to keep the state directories after the test (debugging).
