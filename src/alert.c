@@ -266,29 +266,37 @@ static void append_symbol_meaning(GString *out, const struct conf *c, const stru
                                        v, ce->negative_30d, ce->positive_30d);
                 break;
         case SYMBOL_DOUBT:
-                g_string_append_printf(out,
-                                       fr ? "%s messages en 30 jours mettent en doute votre expertise ou contestent vos recommandations"
-                                          : "%s messages in 30 days doubt your expertise or push back on your recommendations",
-                                       v);
-                break;
         case SYMBOL_PRESSURE:
-                g_string_append_printf(out,
-                                       fr ? "%s messages en 7 jours pressent pour de l'urgence ou des délais serrés"
-                                          : "%s messages in 7 days press for urgency or tight deadlines",
-                                       v);
-                break;
         case SYMBOL_ABUSE:
-                g_string_append_printf(out,
-                                       fr ? "%s messages en 30 jours contiennent des propos injurieux ou insultants"
-                                          : "%s messages in 30 days contain offensive or insulting language",
-                                       v);
+        case SYMBOL_PAYMENT: {
+                /* Counts of messages: singular and plural differ in both languages. */
+                static const char *const phrases[][4] = {
+                        [SYMBOL_DOUBT] = {
+                                "message en 30 jours met en doute votre expertise ou conteste vos recommandations",
+                                "messages en 30 jours mettent en doute votre expertise ou contestent vos recommandations",
+                                "message in 30 days doubts your expertise or pushes back on your recommendations",
+                                "messages in 30 days doubt your expertise or push back on your recommendations" },
+                        [SYMBOL_PRESSURE] = {
+                                "message en 7 jours presse pour de l'urgence ou des délais serrés",
+                                "messages en 7 jours pressent pour de l'urgence ou des délais serrés",
+                                "message in 7 days presses for urgency or tight deadlines",
+                                "messages in 7 days press for urgency or tight deadlines" },
+                        [SYMBOL_ABUSE] = {
+                                "message en 30 jours contient des propos injurieux ou insultants",
+                                "messages en 30 jours contiennent des propos injurieux ou insultants",
+                                "message in 30 days contains offensive or insulting language",
+                                "messages in 30 days contain offensive or insulting language" },
+                        [SYMBOL_PAYMENT] = {
+                                "message en 30 jours parle de paiements en retard ou contestés",
+                                "messages en 30 jours parlent de paiements en retard ou contestés",
+                                "message in 30 days mentions late or disputed payments",
+                                "messages in 30 days mention late or disputed payments" },
+                };
+                size_t k = (fr ? 0 : 2) + (r->value == 1 ? 0 : 1);
+
+                g_string_append_printf(out, "%s %s", v, phrases[i][k]);
                 break;
-        case SYMBOL_PAYMENT:
-                g_string_append_printf(out,
-                                       fr ? "%s messages en 30 jours parlent de paiements en retard ou contestés"
-                                          : "%s messages in 30 days mention late or disputed payments",
-                                       v);
-                break;
+        }
         case SYMBOL_COST:
                 fmt_figure(ce->client ? cost_floor(c, &ce->client->th) : c->min_hourly_rate, x);
                 g_string_append_printf(out,

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "daemon.h"
+#include "imap-sync.h"
 #include "json.h"
 #include "log.h"
 #include "mime-text.h"
@@ -377,5 +378,80 @@ int cmd_test_alert(const char *config_path, int argc, char **argv)
                 return EXIT_FAILURE;
         }
         printf("Test alert sent to %s (Message-ID <%s>).\n", c->owner_email, mid);
+        return EXIT_SUCCESS;
+}
+
+int cmd_rescan(const char *config_path, int argc, char **argv)
+{
+        static const struct option options[] = { { "days", required_argument, NULL, 'd' }, {} };
+        _cleanup_conf_free_ struct conf *c = NULL;
+        _cleanup_store_close_ struct store *s = NULL;
+        _cleanup_lexicon_free_ struct lexicon *lx = NULL;
+        unsigned long long days = 30;
+        unsigned changed[_TONE_LABEL_MAX][_TONE_LABEL_MAX] = {};
+        unsigned rescored = 0, skipped = 0, failed = 0;
+        int64_t since;
+        int ch;
+
+        optind = 1;
+        while ((ch = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (ch) {
+                case 'd':
+                        if (parse_uint(optarg, 36500, &days) < 0 || days == 0) {
+                                log_error("--days wants a number of days from 1 to 36500, not '%s'", optarg);
+                                return 2;
+                        }
+                        break;
+                default:
+                        return 2;
+                }
+        if (optind < argc) {
+                log_error("usage: redflag rescan [--days N]");
+                return 2;
+        }
+        if (need_config(config_path, &c) < 0)
+                return EXIT_FAILURE;
+        /* Like the daemon: it runs the password commands and writes its
+         * database, so it does that as [daemon] user. */
+        if (daemon_drop_privileges(c) < 0 || daemon_open_store(c, false, &s) < 0 ||
+            daemon_load_lexicon(c, &lx) < 0)
+                return EXIT_FAILURE;
+
+        since = clock_now() - (int64_t) days * SEC_PER_DAY;
+        for (size_t i = 0; i < c->n_accounts; i++) {
+                const struct conf_account *a = &c->accounts[i];
+                _cleanup_free_ char *err = NULL;
+                struct rescan_stats st = {};
+                int r;
+
+                r = imap_rescan_account(c, a, s, lx, since, &st, &err);
+                rescored += st.rescored;
+                skipped += st.skipped;
+                for (int o = 0; o < _TONE_LABEL_MAX; o++)
+                        for (int n = 0; n < _TONE_LABEL_MAX; n++)
+                                changed[o][n] += st.changed[o][n];
+                if (r < 0) {
+                        /* One bad account never stops the others. */
+                        log_error("account '%s': %s", a->name, err ? err : strerror(-r));
+                        failed++;
+                        continue;
+                }
+                log_info("account '%s': %u stored messages in the last %llu days, %u rescored, %u skipped",
+                         a->name, st.messages, days, st.rescored, st.skipped);
+        }
+
+        printf("%u message%s rescored\n", rescored, rescored == 1 ? "" : "s");
+        for (int o = 0; o < _TONE_LABEL_MAX; o++)
+                for (int n = 0; n < _TONE_LABEL_MAX; n++)
+                        if (changed[o][n] > 0)
+                                printf("  %s -> %s: %u\n", tone_label_to_string(o), tone_label_to_string(n),
+                                       changed[o][n]);
+        if (skipped > 0)
+                printf("%u message%s skipped (see the warnings)\n", skipped, skipped == 1 ? "" : "s");
+        if (failed > 0) {
+                log_error("%u of %zu account%s could not be rescanned", failed, c->n_accounts,
+                          c->n_accounts == 1 ? "" : "s");
+                return EXIT_FAILURE;
+        }
         return EXIT_SUCCESS;
 }

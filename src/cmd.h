@@ -12,3 +12,4 @@ int cmd_scan(const char *config_path, int argc, char **argv);
 int cmd_tone(const char *config_path, int argc, char **argv);
 int cmd_note(const char *config_path, int argc, char **argv);
 int cmd_test_alert(const char *config_path, int argc, char **argv);
+int cmd_rescan(const char *config_path, int argc, char **argv);

@@ -3,8 +3,9 @@
 
 /* Start-up shared by redflagd and redflag (config, privileges, store,
  * lexicon: each logs its own failure once) and the long-running loop
- * (sd-event): a timer for the pass, sd_notify READY / STATUS / WATCHDOG /
- * RELOADING / STOPPING, SIGHUP reload (a failed reload keeps the previous
+ * (sd-event): a timer for the pass, IMAP IDLE watches on `idle_folders`
+ * (new mail triggers a sync of that account), sd_notify READY / STATUS /
+ * WATCHDOG / RELOADING / STOPPING, SIGHUP reload (a failed reload keeps the previous
  * configuration), SIGTERM finishes the pass and exits. */
 
 #include <stdbool.h>

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <glib.h>
@@ -1089,36 +1091,30 @@ fail:
         return r;
 }
 
-/* Fetches, reads and stores one batch (sorted UIDs); `floor_uid` is the
- * lowest value the folder's last UID may be set to (the first sync's
- * baseline). */
-static int batch_sync(struct folder_ctx *fc, const uint32_t *uids, size_t n, uint32_t floor_uid, char **reterr)
+/* UID FETCH of UID, INTERNALDATE, RFC822.SIZE, BODYSTRUCTURE and the header
+ * fields of uids[] (sorted, unique). Fills msgs[i] for uids[i] (msgs[i].answered
+ * false when the server did not answer for it); they point into *ret_result,
+ * which the caller frees with mailimap_fetch_list_free(). */
+static int batch_fetch_headers(struct folder_ctx *fc, const uint32_t *uids, size_t n, struct fetched *msgs,
+                               clist **ret_result, char **reterr)
 {
         _cleanup_(fetch_list_freep) clist *result = NULL;
         _cleanup_(mailimap_fetch_type_freep) struct mailimap_fetch_type *ft = NULL;
         _cleanup_(mailimap_set_freep) struct mailimap_set *set = NULL;
-        _cleanup_free_ struct fetched *msgs = NULL;
-        struct msg_features *fs = NULL;
-        size_t n_fs = 0;
         int r;
 
         ft = fetch_type_headers();
         set = uid_set_new(uids, n);
-        msgs = calloc(n, sizeof(*msgs));
-        fs = calloc(n, sizeof(*fs));
-        if (!ft || !set || !msgs || !fs) {
-                free(fs);
+        if (!ft || !set) {
                 *reterr = strdup("out of memory");
                 return -ENOMEM;
         }
         for (size_t i = 0; i < n; i++)
-                msgs[i].uid = uids[i];
+                msgs[i] = (struct fetched) { .uid = uids[i] };
 
         r = mailimap_uid_fetch(fc->sess->imap, set, ft, &result);
-        if (r != MAILIMAP_NO_ERROR) {
-                free(fs);
+        if (r != MAILIMAP_NO_ERROR)
                 return imap_fail(fc->sess, r, "UID FETCH", reterr);
-        }
         for (clistiter *it = clist_begin(result); it; it = clist_next(it)) {
                 const struct mailimap_msg_att *ma = clist_content(it);
                 uint32_t uid;
@@ -1137,41 +1133,85 @@ static int batch_sync(struct folder_ctx *fc, const uint32_t *uids, size_t n, uin
                 if (lo < n && uids[lo] == uid && !msgs[lo].answered)
                         fetched_fill(&msgs[lo], ma);
         }
+        *ret_result = TAKE_PTR(result);
+        return 0;
+}
+
+/* Reads one message of a batch (its text parts are fetched now) and fills
+ * the header and tone fields of *f (analyse_message()). Returns 1 when *f is
+ * filled, 0 when the message is skipped (vanished or unreadable: logged), or
+ * a negative errno with *reterr set when the connection or memory failed. */
+static int message_analyse(struct folder_ctx *fc, const struct fetched *m, struct msg_features *f, char **reterr)
+{
+        struct mime_message mm = {};
+        char *err = NULL;
+        int r;
+
+        if (!m->answered) {
+                log_debug("account '%s': message UID %" PRIu32 " in '%s' vanished, skipping", fc->a->name,
+                          m->uid, fc->folder->name);
+                return 0;
+        }
+        fc->fetched++;
+        r = message_read(fc, m, &mm, &err);
+        if (r == -EBADMSG) {
+                log_warning("message UID %" PRIu32 " in '%s' unreadable: no usable header, skipping", m->uid,
+                            fc->folder->name);
+                return 0;
+        }
+        if (r < 0) {
+                *reterr = err;
+                return r;
+        }
+        *f = (struct msg_features) {};
+        r = analyse_message(&mm, fc->lx, fc->c->store_evidence, f, NULL);
+        mime_message_done(&mm);
+        if (r < 0) {
+                msg_features_done(f);
+                if (r == -ENOMEM) {
+                        *reterr = strdup("out of memory");
+                        return r;
+                }
+                log_warning("message UID %" PRIu32 " in '%s' unreadable: %s, skipping", m->uid, fc->folder->name,
+                            strerror(-r));
+                return 0;
+        }
+        return 1;
+}
+
+/* Fetches, reads and stores one batch (sorted UIDs); `floor_uid` is the
+ * lowest value the folder's last UID may be set to (the first sync's
+ * baseline). */
+static int batch_sync(struct folder_ctx *fc, const uint32_t *uids, size_t n, uint32_t floor_uid, char **reterr)
+{
+        _cleanup_(fetch_list_freep) clist *result = NULL;
+        _cleanup_free_ struct fetched *msgs = NULL;
+        struct msg_features *fs = NULL;
+        size_t n_fs = 0;
+        int r;
+
+        msgs = calloc(n, sizeof(*msgs));
+        fs = calloc(n, sizeof(*fs));
+        if (!msgs || !fs) {
+                free(fs);
+                *reterr = strdup("out of memory");
+                return -ENOMEM;
+        }
+        r = batch_fetch_headers(fc, uids, n, msgs, &result, reterr);
+        if (r < 0) {
+                free(fs);
+                return r;
+        }
 
         for (size_t i = 0; i < n; i++) {
                 const struct fetched *m = &msgs[i];
-                struct mime_message mm = {};
                 struct msg_features *f = &fs[n_fs];
-                char *err = NULL;
 
-                if (!m->answered) {
-                        log_debug("account '%s': message UID %" PRIu32 " in '%s' vanished, skipping",
-                                  fc->a->name, m->uid, fc->folder->name);
-                        continue;
-                }
-                fc->fetched++;
-                r = message_read(fc, m, &mm, &err);
-                if (r == -EBADMSG) {
-                        log_warning("message UID %" PRIu32 " in '%s' unreadable: no usable header, skipping",
-                                    m->uid, fc->folder->name);
-                        continue;
-                }
-                if (r < 0) {
-                        *reterr = err;
+                r = message_analyse(fc, m, f, reterr);
+                if (r < 0)
                         goto fail;
-                }
-                r = analyse_message(&mm, fc->lx, fc->c->store_evidence, f, NULL);
-                mime_message_done(&mm);
-                if (r < 0) {
-                        msg_features_done(f);
-                        if (r == -ENOMEM) {
-                                *reterr = strdup("out of memory");
-                                goto fail;
-                        }
-                        log_warning("message UID %" PRIu32 " in '%s' unreadable: %s, skipping", m->uid,
-                                    fc->folder->name, strerror(-r));
+                if (r == 0)
                         continue;
-                }
                 f->account = strdup(fc->a->name);
                 f->folder = strdup(fc->folder->name);
                 if (!f->account || !f->folder) {
@@ -1405,56 +1445,100 @@ static void sigpipe_restore(const sigset_t *old)
         pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
-static int sync_account(const struct conf *c, const struct conf_account *a, struct store *store,
-                        const struct lexicon *lx, struct sync_stats *st, char **reterr)
+/* Connects, verifies the server and logs in: the one way every session
+ * starts (sync, rescan, IDLE). On failure the session is closed and
+ * *reterr is "imaps://host:port: reason". */
+static int imap_session_open(struct imap_session *sess, const struct conf_account *a, char **reterr)
 {
-        struct imap_session sess = { .a = a };
-        struct imap_folder *folders = NULL;
-        _cleanup_free_ size_t *order = NULL;
         _cleanup_free_ char *err = NULL;
-        size_t n_folders = 0, n_chosen;
-        unsigned failed = 0;
         bool preauth = false;
-        int r, last_error = 0;
+        int r;
 
+        *sess = (struct imap_session) { .a = a };
         if (a->url.host && strchr(a->url.host, ':'))
-                sess.where = strdup_printf("%s://[%s]:%u", strempty(a->url.scheme), a->url.host, a->url.port);
+                sess->where = strdup_printf("%s://[%s]:%u", strempty(a->url.scheme), a->url.host, a->url.port);
         else
-                sess.where = strdup_printf("%s://%s:%u", strempty(a->url.scheme), strempty(a->url.host),
-                                           a->url.port);
-        if (!sess.where) {
+                sess->where = strdup_printf("%s://%s:%u", strempty(a->url.scheme), strempty(a->url.host),
+                                            a->url.port);
+        if (!sess->where) {
                 *reterr = strdup("out of memory");
                 return -ENOMEM;
         }
 
-        r = imap_connect(&sess, &preauth, &err);
+        r = imap_connect(sess, &preauth, &err);
         if (r >= 0 && !preauth)
-                r = imap_login(&sess, &err);
-        if (r >= 0)
-                r = imap_list_folders(&sess, &folders, &n_folders, &err);
+                r = imap_login(sess, &err);
         if (r < 0) {
-                *reterr = strdup_printf("%s: %s", sess.where, strempty(err));
+                *reterr = strdup_printf("%s: %s", sess->where, strempty(err));
+                imap_session_close(sess);
+                return r;
+        }
+        return 0;
+}
+
+/* The server's folders (LIST) and, in order[0..n_chosen), the ones the
+ * account's `folders` patterns select. */
+struct folder_list {
+        struct imap_folder *f;
+        size_t n;
+        size_t *order;
+        size_t n_chosen;
+};
+
+static void folder_list_done(struct folder_list *l)
+{
+        folders_free(l->f, l->n);
+        free(l->order);
+        *l = (struct folder_list) {};
+}
+
+static int imap_folder_list(struct imap_session *sess, struct folder_list *ret, char **reterr)
+{
+        struct folder_list l = {};
+        _cleanup_free_ char *err = NULL;
+        int r;
+
+        r = imap_list_folders(sess, &l.f, &l.n, &err);
+        if (r < 0) {
+                *reterr = strdup_printf("%s: %s", sess->where, strempty(err));
+                return r;
+        }
+        l.order = calloc(MAX(l.n, 1), sizeof(size_t));
+        if (!l.order) {
+                folder_list_done(&l);
+                *reterr = strdup("out of memory");
+                return -ENOMEM;
+        }
+        l.n_chosen = imap_choose_folders(sess->a, l.f, l.n, l.order);
+        *ret = l;
+        return 0;
+}
+
+static int sync_account(const struct conf *c, const struct conf_account *a, struct store *store,
+                        const struct lexicon *lx, struct sync_stats *st, char **reterr)
+{
+        struct imap_session sess;
+        struct folder_list fl = {};
+        unsigned failed = 0;
+        int r, last_error = 0;
+
+        r = imap_session_open(&sess, a, reterr);
+        if (r < 0)
+                return r;
+        r = imap_folder_list(&sess, &fl, reterr);
+        if (r < 0) {
                 imap_session_close(&sess);
                 return r;
         }
 
-        order = calloc(MAX(n_folders, 1), sizeof(size_t));
-        if (!order) {
-                folders_free(folders, n_folders);
-                imap_session_close(&sess);
-                *reterr = strdup("out of memory");
-                return -ENOMEM;
-        }
-        n_chosen = imap_choose_folders(a, folders, n_folders, order);
-
-        for (size_t i = 0; i < n_chosen; i++) {
+        for (size_t i = 0; i < fl.n_chosen; i++) {
                 struct folder_ctx fc = {
                         .c = c,
                         .a = a,
                         .store = store,
                         .lx = lx,
                         .sess = &sess,
-                        .folder = &folders[order[i]],
+                        .folder = &fl.f[fl.order[i]],
                 };
                 _cleanup_free_ char *ferr = NULL;
 
@@ -1472,19 +1556,20 @@ static int sync_account(const struct conf *c, const struct conf_account *a, stru
                          * folders would fail the same way. */
                         *reterr = strdup_printf("%s: folder '%s': %s", sess.where, fc.folder->name,
                                                 strempty(ferr));
-                        folders_free(folders, n_folders);
+                        folder_list_done(&fl);
                         imap_session_close(&sess);
                         return r;
                 }
                 log_warning("account '%s': folder '%s': %s, skipping", a->name, fc.folder->name,
                             strempty(ferr));
         }
-        folders_free(folders, n_folders);
-        if (n_chosen > 0 && failed == n_chosen) {
+        if (fl.n_chosen > 0 && failed == fl.n_chosen) {
                 *reterr = strdup_printf("%s: no folder could be synchronised", sess.where);
+                folder_list_done(&fl);
                 imap_session_close(&sess);
                 return last_error;
         }
+        folder_list_done(&fl);
         imap_session_close(&sess);
         return 0;
 }
@@ -1518,4 +1603,619 @@ int imap_sync_account(const struct conf *c, const struct conf_account *a, struct
         if (ret_stats)
                 *ret_stats = st;
         return 0;
+}
+
+/* --- rescan: the stored messages read again with the current lexicons ------------ */
+
+/* One stored message to read again. */
+struct rescan_item {
+        char *msgkey;
+        char *folder;
+        uint32_t uidvalidity;
+        uint32_t uid;
+        enum tone_label label; /* as stored */
+};
+
+struct rescan_set {
+        const char *account;
+        struct rescan_item *items;
+        size_t n, allocated;
+};
+
+static void rescan_set_done(struct rescan_set *rs)
+{
+        for (size_t i = 0; i < rs->n; i++) {
+                free(rs->items[i].msgkey);
+                free(rs->items[i].folder);
+        }
+        free(rs->items);
+        rs->items = NULL;
+        rs->n = rs->allocated = 0;
+}
+
+static int rescan_collect(const struct msg_features *f, void *userdata)
+{
+        struct rescan_set *rs = userdata;
+        struct rescan_item *it;
+
+        if (!f->account || !streq(f->account, rs->account) || isempty(f->folder) || isempty(f->msgkey) ||
+            f->uid == 0)
+                return 0;
+        if (rs->n == rs->allocated) {
+                size_t na = rs->allocated ? rs->allocated * 2 : 64;
+                struct rescan_item *ni = reallocarray(rs->items, na, sizeof(*ni));
+
+                if (!ni)
+                        return -ENOMEM;
+                rs->items = ni;
+                rs->allocated = na;
+        }
+        it = &rs->items[rs->n];
+        *it = (struct rescan_item) {
+                .msgkey = strdup(f->msgkey),
+                .folder = strdup(f->folder),
+                .uidvalidity = f->uidvalidity,
+                .uid = f->uid,
+                .label = f->label,
+        };
+        if (!it->msgkey || !it->folder) {
+                free(it->msgkey);
+                free(it->folder);
+                return -ENOMEM;
+        }
+        rs->n++;
+        return 0;
+}
+
+static int rescan_item_cmp(const void *a, const void *b)
+{
+        const struct rescan_item *x = a, *y = b;
+        int d = strcmp(x->folder, y->folder);
+
+        if (d != 0)
+                return d;
+        if (x->uidvalidity != y->uidvalidity)
+                return x->uidvalidity < y->uidvalidity ? -1 : 1;
+        if (x->uid != y->uid)
+                return x->uid < y->uid ? -1 : 1;
+        return strcmp(x->msgkey, y->msgkey);
+}
+
+/* Reads again the messages items[0..n) (same folder and UIDVALIDITY, sorted
+ * by UID) and updates their tone, one transaction per batch. */
+static int rescan_batch(struct folder_ctx *fc, const struct rescan_item *items, size_t n,
+                        struct rescan_stats *st, char **reterr)
+{
+        _cleanup_(fetch_list_freep) clist *result = NULL;
+        _cleanup_free_ uint32_t *uids = NULL;
+        _cleanup_free_ struct fetched *msgs = NULL;
+        _cleanup_free_ enum tone_label *old = NULL;
+        struct msg_features *fs = NULL;
+        size_t n_uids = 0, n_fs = 0;
+        int r;
+
+        uids = calloc(n, sizeof(*uids));
+        msgs = calloc(n, sizeof(*msgs));
+        old = calloc(n, sizeof(*old));
+        fs = calloc(n, sizeof(*fs));
+        if (!uids || !msgs || !old || !fs) {
+                free(fs);
+                *reterr = strdup("out of memory");
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++)
+                if (n_uids == 0 || uids[n_uids - 1] != items[i].uid)
+                        uids[n_uids++] = items[i].uid;
+
+        r = batch_fetch_headers(fc, uids, n_uids, msgs, &result, reterr);
+        if (r < 0) {
+                free(fs);
+                return r;
+        }
+
+        for (size_t i = 0, k = 0; i < n_uids; i++) {
+                const struct fetched *m = &msgs[i];
+                struct msg_features *f = &fs[n_fs];
+                const struct rescan_item *match = NULL;
+
+                r = message_analyse(fc, m, f, reterr);
+                if (r < 0)
+                        goto finish;
+                /* The stored rows at this UID: only the one whose key is the
+                 * message's own is updated, never another message's. */
+                for (; k < n && items[k].uid < m->uid; k++)
+                        ;
+                for (size_t j = k; r > 0 && j < n && items[j].uid == m->uid; j++)
+                        if (streq(items[j].msgkey, f->msgkey))
+                                match = &items[j];
+                if (r == 0)
+                        continue;
+                if (!match) {
+                        log_warning("account '%s': folder '%s': UID %" PRIu32 " is now another message, "
+                                    "skipping",
+                                    fc->a->name, fc->folder->name, m->uid);
+                        msg_features_done(f);
+                        continue;
+                }
+                old[n_fs] = match->label;
+                n_fs++;
+        }
+
+        r = store_begin(fc->store);
+        if (r < 0) {
+                *reterr = strdup_printf("database: cannot start a transaction: %s", store_error(fc->store));
+                fc->fatal = true;
+                goto finish;
+        }
+        unsigned updated = 0;
+        for (size_t i = 0; i < n_fs; i++) {
+                r = store_message_update_tone(fc->store, &fs[i]);
+                if (r < 0) {
+                        *reterr = strdup_printf("database: %s", store_error(fc->store));
+                        (void) store_rollback(fc->store);
+                        fc->fatal = true;
+                        goto finish;
+                }
+                if (r > 0)
+                        updated++;
+        }
+        r = store_commit(fc->store);
+        if (r < 0) {
+                *reterr = strdup_printf("database: %s", store_error(fc->store));
+                (void) store_rollback(fc->store);
+                fc->fatal = true;
+                goto finish;
+        }
+        st->rescored += updated;
+        st->skipped += (unsigned) (n - n_fs);
+        for (size_t i = 0; i < n_fs; i++)
+                if ((unsigned) old[i] < _TONE_LABEL_MAX && (unsigned) fs[i].label < _TONE_LABEL_MAX &&
+                    old[i] != fs[i].label)
+                        st->changed[old[i]][fs[i].label]++;
+        r = 0;
+
+finish:
+        for (size_t i = 0; i < n_fs; i++)
+                msg_features_done(&fs[i]);
+        free(fs);
+        return r;
+}
+
+/* Rescans the stored messages items[0..n) of one folder (sorted). Returns 0
+ * (also when the folder is skipped: logged), or -errno with *reterr when the
+ * connection or the database failed (fc->fatal / session broken). */
+static int rescan_folder(struct folder_ctx *fc, const struct rescan_item *items, size_t n,
+                         struct rescan_stats *st, char **reterr)
+{
+        struct imap_session *s = fc->sess;
+        const struct mailimap_selection_info *si;
+        size_t skipped = 0;
+        int r;
+
+        r = mailimap_examine(s->imap, fc->folder->raw);
+        if (r != MAILIMAP_NO_ERROR)
+                return imap_fail(s, r, "EXAMINE", reterr);
+        si = s->imap->imap_selection_info;
+        if (!si) {
+                *reterr = strdup("EXAMINE gave no mailbox information");
+                return -EPROTO;
+        }
+        fc->uidvalidity = si->sel_uidvalidity;
+        st->folders++;
+
+        for (size_t i = 0; i < n;) {
+                size_t j = i;
+
+                if (items[i].uidvalidity != fc->uidvalidity) {
+                        while (j < n && items[j].uidvalidity == items[i].uidvalidity)
+                                j++;
+                        skipped += j - i;
+                        log_warning("account '%s': folder '%s': UIDVALIDITY changed (%" PRIu32 " -> %" PRIu32
+                                    ") since %zu of its messages were read, skipping them (the next sync "
+                                    "reads the folder again)",
+                                    fc->a->name, fc->folder->name, items[i].uidvalidity, fc->uidvalidity, j - i);
+                        i = j;
+                        continue;
+                }
+                /* A batch: at most IMAP_BATCH items, never splitting a UID. */
+                while (j < n && items[j].uidvalidity == fc->uidvalidity &&
+                       (j - i < IMAP_BATCH || items[j].uid == items[j - 1].uid))
+                        j++;
+                r = rescan_batch(fc, items + i, j - i, st, reterr);
+                if (r < 0)
+                        return r;
+                i = j;
+        }
+        st->skipped += (unsigned) skipped;
+        log_info("account '%s': folder '%s': %zu messages read again", fc->a->name, fc->folder->name,
+                 n - skipped);
+        return 0;
+}
+
+static const struct imap_folder *folder_by_name(const struct folder_list *fl, const char *name)
+{
+        for (size_t i = 0; i < fl->n; i++)
+                if (streq(fl->f[i].name, name))
+                        return &fl->f[i];
+        return NULL;
+}
+
+static int rescan_account(const struct conf *c, const struct conf_account *a, struct store *store,
+                          const struct lexicon *lx, int64_t since, struct rescan_stats *st, char **reterr)
+{
+        struct rescan_set rs = { .account = a->name };
+        struct imap_session sess = {};
+        struct folder_list fl = {};
+        unsigned groups = 0, failed = 0;
+        int r, last_error = 0;
+
+        r = store_messages_since(store, since, rescan_collect, &rs);
+        if (r < 0) {
+                *reterr = r == -ENOMEM ? strdup("out of memory")
+                                       : strdup_printf("database: %s", store_error(store));
+                rescan_set_done(&rs);
+                return r;
+        }
+        st->messages = (unsigned) MIN(rs.n, (size_t) UINT_MAX);
+        if (rs.n == 0) {
+                rescan_set_done(&rs);
+                return 0; /* nothing to read: no connection */
+        }
+        qsort(rs.items, rs.n, sizeof(*rs.items), rescan_item_cmp);
+
+        r = imap_session_open(&sess, a, reterr);
+        if (r >= 0) {
+                r = imap_list_folders(&sess, &fl.f, &fl.n, reterr);
+                if (r < 0) {
+                        char *e = strdup_printf("%s: %s", sess.where, strempty(*reterr));
+                        free(*reterr);
+                        *reterr = e;
+                        imap_session_close(&sess);
+                }
+        }
+        if (r < 0) {
+                rescan_set_done(&rs);
+                return r;
+        }
+
+        for (size_t i = 0; i < rs.n;) {
+                size_t j = i;
+                _cleanup_free_ char *ferr = NULL;
+
+                while (j < rs.n && streq(rs.items[j].folder, rs.items[i].folder))
+                        j++;
+                groups++;
+                const struct imap_folder *folder = folder_by_name(&fl, rs.items[i].folder);
+                if (!folder || folder->noselect) {
+                        log_warning("account '%s': folder '%s' no longer exists on the server, skipping its "
+                                    "%zu messages",
+                                    a->name, rs.items[i].folder, j - i);
+                        st->skipped += (unsigned) (j - i);
+                        i = j;
+                        continue;
+                }
+                struct folder_ctx fc = {
+                        .c = c,
+                        .a = a,
+                        .store = store,
+                        .lx = lx,
+                        .sess = &sess,
+                        .folder = folder,
+                };
+                r = rescan_folder(&fc, rs.items + i, j - i, st, &ferr);
+                if (r < 0) {
+                        failed++;
+                        last_error = r;
+                        if (sess.broken || fc.fatal || r == -ENOMEM) {
+                                *reterr = strdup_printf("%s: folder '%s': %s", sess.where, folder->name,
+                                                        strempty(ferr));
+                                goto finish;
+                        }
+                        log_warning("account '%s': folder '%s': %s, skipping", a->name, folder->name,
+                                    strempty(ferr));
+                        st->skipped += (unsigned) (j - i);
+                }
+                i = j;
+        }
+        r = 0;
+        if (groups > 0 && failed == groups) {
+                *reterr = strdup_printf("%s: no folder could be read again", sess.where);
+                r = last_error;
+        }
+finish:
+        folder_list_done(&fl);
+        imap_session_close(&sess);
+        rescan_set_done(&rs);
+        return r;
+}
+
+int imap_rescan_account(const struct conf *c, const struct conf_account *a, struct store *s,
+                        const struct lexicon *lx, int64_t since, struct rescan_stats *ret_stats, char **reterr)
+{
+        struct rescan_stats st = {};
+        char *err = NULL;
+        sigset_t old;
+        int r;
+
+        if (!c || !a || !s || !a->url.host) {
+                if (reterr)
+                        *reterr = strdup("invalid account");
+                return -EINVAL;
+        }
+
+        sigpipe_block(&old);
+        r = rescan_account(c, a, s, lx, since, &st, &err);
+        sigpipe_restore(&old);
+
+        /* What was committed stays committed: the figures count it. */
+        if (ret_stats)
+                *ret_stats = st;
+        if (r < 0) {
+                if (reterr)
+                        *reterr = err ? err : strdup(strerror(-r));
+                else
+                        free(err);
+                return r;
+        }
+        free(err);
+        return 0;
+}
+
+/* --- IDLE (the daemon's push connections) ---------------------------------------- */
+
+struct imap_idle {
+        struct imap_session sess;
+        char *folder;       /* UTF-8 name */
+        char *raw;          /* as the server spells it */
+        uint32_t uidvalidity;
+        uint32_t uidnext;   /* 0: the server gave none */
+        bool idling;        /* IDLE sent, DONE not yet */
+};
+
+static void imap_set_stream_timeout(struct imap_session *s, unsigned sec)
+{
+        if (s->imap && s->imap->imap_stream)
+                mailstream_low_set_timeout(mailstream_get_low(s->imap->imap_stream), (time_t) sec);
+}
+
+/* Sends IDLE and waits for the continuation, at most IMAP_IDLE_START_SEC:
+ * untagged data before "+" makes libetpan 1.9.4 wait for a tagged answer
+ * that never comes (libetpan#393), so the wait is kept short. */
+static int idle_enter(struct imap_idle *i, char **reterr)
+{
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        imap_set_stream_timeout(&i->sess, IMAP_IDLE_START_SEC);
+        r = mailimap_idle(i->sess.imap);
+        imap_set_stream_timeout(&i->sess, IMAP_TIMEOUT_SEC);
+        if (r == MAILIMAP_NO_ERROR) {
+                i->idling = true;
+                return 0;
+        }
+        if (imap_error_is_fatal(r) && r != MAILIMAP_ERROR_PARSE) {
+                i->sess.broken = true;
+                *reterr = strdup_printf("IDLE: no continuation within %us (%s)", IMAP_IDLE_START_SEC,
+                                        imap_strerror(r));
+                return -EREMOTEIO;
+        }
+        /* PARSE here is libetpan's "the server answered the IDLE command
+         * with a tagged NO/BAD". */
+        text = imap_server_text(i->sess.imap);
+        *reterr = strdup_printf("IDLE refused%s%s", text ? ": " : "", strempty(text));
+        return -EREMOTEIO;
+}
+
+static void idle_set_keepalive(struct imap_idle *i)
+{
+        int fd = mailimap_idle_get_fd(i->sess.imap), one = 1;
+
+        /* A dead peer (NAT state gone) is noticed even without traffic. */
+        if (fd >= 0)
+                (void) setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+}
+
+static int idle_start(const struct conf_account *a, const char *pattern, struct imap_idle *i, char **reterr)
+{
+        _cleanup_free_ char *err = NULL;
+        struct folder_list fl = {};
+        const struct imap_folder *chosen = NULL;
+        const struct mailimap_selection_info *si;
+        bool matched = false;
+        int r;
+
+        r = imap_session_open(&i->sess, a, reterr);
+        if (r < 0)
+                return r;
+        if (!mailimap_has_idle(i->sess.imap)) {
+                *reterr = strdup_printf("%s: the server does not offer IDLE", i->sess.where);
+                return -EOPNOTSUPP;
+        }
+        r = imap_folder_list(&i->sess, &fl, reterr);
+        if (r < 0)
+                return r;
+        for (size_t k = 0; k < fl.n && !chosen; k++) {
+                if (!folder_matches(pattern, &fl.f[k]))
+                        continue;
+                matched = true;
+                if (fl.f[k].chosen)
+                        chosen = &fl.f[k];
+        }
+        if (!chosen) {
+                *reterr = matched ? strdup_printf("idle folder '%s' is not among the account's folders "
+                                                  "(it would never be synchronised)",
+                                                  pattern)
+                                  : strdup_printf("idle folder '%s' not found on the server", pattern);
+                folder_list_done(&fl);
+                return -ENOENT;
+        }
+        i->folder = strdup(chosen->name);
+        i->raw = strdup(chosen->raw);
+        folder_list_done(&fl);
+        if (!i->folder || !i->raw) {
+                *reterr = strdup("out of memory");
+                return -ENOMEM;
+        }
+
+        r = mailimap_examine(i->sess.imap, i->raw);
+        if (r != MAILIMAP_NO_ERROR) {
+                r = imap_fail(&i->sess, r, "EXAMINE", &err);
+                *reterr = strdup_printf("%s: folder '%s': %s", i->sess.where, i->folder, strempty(err));
+                return r;
+        }
+        si = i->sess.imap->imap_selection_info;
+        if (!si) {
+                *reterr = strdup_printf("%s: folder '%s': EXAMINE gave no mailbox information", i->sess.where,
+                                        i->folder);
+                return -EPROTO;
+        }
+        i->uidvalidity = si->sel_uidvalidity;
+        i->uidnext = si->sel_uidnext;
+        idle_set_keepalive(i);
+
+        r = idle_enter(i, &err);
+        if (r < 0) {
+                *reterr = strdup_printf("%s: folder '%s': %s", i->sess.where, i->folder, strempty(err));
+                return r;
+        }
+        return 0;
+}
+
+int imap_idle_start(const struct conf_account *a, const char *folder, struct imap_idle **ret, char **reterr)
+{
+        struct imap_idle *i;
+        char *err = NULL;
+        sigset_t old;
+        int r;
+
+        if (!a || !a->url.host || isempty(folder)) {
+                *reterr = strdup("invalid account or folder");
+                return -EINVAL;
+        }
+        i = calloc(1, sizeof(*i));
+        if (!i) {
+                *reterr = strdup("out of memory");
+                return -ENOMEM;
+        }
+        sigpipe_block(&old);
+        r = idle_start(a, folder, i, &err);
+        sigpipe_restore(&old);
+        if (r < 0) {
+                imap_idle_free(i);
+                *reterr = err ? err : strdup(strerror(-r));
+                return r;
+        }
+        *ret = i;
+        return 0;
+}
+
+int imap_idle_fd(const struct imap_idle *i)
+{
+        if (!i || !i->sess.imap || !i->sess.imap->imap_stream)
+                return -EBADF;
+        return mailimap_idle_get_fd(i->sess.imap);
+}
+
+bool imap_idle_has_buffered(const struct imap_idle *i)
+{
+        return i && i->sess.imap && i->sess.imap->imap_stream && i->sess.imap->imap_stream->read_buffer_len > 0;
+}
+
+const char *imap_idle_folder(const struct imap_idle *i)
+{
+        return i ? i->folder : NULL;
+}
+
+uint32_t imap_idle_uidvalidity(const struct imap_idle *i)
+{
+        return i ? i->uidvalidity : 0;
+}
+
+uint32_t imap_idle_uidnext(const struct imap_idle *i)
+{
+        return i ? i->uidnext : 0;
+}
+
+static int idle_cycle(struct imap_idle *i, bool *new_mail, char **reterr)
+{
+        const struct mailimap_selection_info *si;
+        _cleanup_free_ char *err = NULL;
+        int r;
+
+        if (!i->sess.imap || !i->sess.imap->imap_stream || i->sess.broken) {
+                *reterr = strdup("not connected");
+                return -ENOTCONN;
+        }
+        if (i->idling) {
+                i->idling = false;
+                r = mailimap_idle_done(i->sess.imap);
+                /* What arrived before a failure still counts. */
+                si = i->sess.imap->imap_selection_info;
+                if (si && (si->sel_has_exists || si->sel_has_recent))
+                        *new_mail = true;
+                if (r != MAILIMAP_NO_ERROR) {
+                        if (r == MAILIMAP_ERROR_EXTENSION) {
+                                /* DONE answered NO/BAD: the session's state is unclear. */
+                                i->sess.broken = true;
+                                r = -EPROTO;
+                                err = strdup("DONE refused");
+                        } else
+                                r = imap_fail(&i->sess, r, "DONE", &err);
+                        *reterr = strdup_printf("%s: %s", i->sess.where, strempty(err));
+                        return r;
+                }
+                if (si && si->sel_has_exists)
+                        log_debug("account '%s': folder '%s' now has %" PRIu32 " messages", i->sess.a->name,
+                                  i->folder, si->sel_exists);
+        }
+        r = idle_enter(i, &err);
+        if (r < 0) {
+                *reterr = strdup_printf("%s: %s", i->sess.where, strempty(err));
+                return r;
+        }
+        return 0;
+}
+
+int imap_idle_cycle(struct imap_idle *i, bool *new_mail, char **reterr)
+{
+        char *err = NULL;
+        sigset_t old;
+        int r;
+
+        *new_mail = false;
+        if (!i) {
+                *reterr = strdup("no IDLE session");
+                return -EINVAL;
+        }
+        sigpipe_block(&old);
+        r = idle_cycle(i, new_mail, &err);
+        sigpipe_restore(&old);
+        if (r < 0) {
+                *reterr = err ? err : strdup(strerror(-r));
+                return r;
+        }
+        free(err);
+        return 0;
+}
+
+struct imap_idle *imap_idle_free(struct imap_idle *i)
+{
+        sigset_t old;
+
+        if (!i)
+                return NULL;
+        sigpipe_block(&old);
+        if (i->sess.imap && i->sess.imap->imap_stream && !i->sess.broken) {
+                /* Leave IDLE before LOGOUT, without waiting long for it. */
+                imap_set_stream_timeout(&i->sess, IMAP_IDLE_START_SEC);
+                if (i->idling && mailimap_idle_done(i->sess.imap) != MAILIMAP_NO_ERROR)
+                        i->sess.broken = true;
+                i->idling = false;
+        }
+        imap_session_close(&i->sess);
+        sigpipe_restore(&old);
+        free(i->folder);
+        free(i->raw);
+        free(i);
+        return NULL;
 }

@@ -18,6 +18,7 @@ static const struct {
         { "tone", cmd_tone, "tone                           one text per line on stdin -> JSON lines" },
         { "note", cmd_note, "note CLIENT \"what was done\"    record an intervention" },
         { "test-alert", cmd_test_alert, "test-alert                     send a sample alert through [smtp]" },
+        { "rescan", cmd_rescan, "rescan [--days N]              score stored messages again after a lexicon change" },
 };
 
 static void help(void)
