@@ -24,12 +24,12 @@
 #define ALERT_EVIDENCE_MAX_CHARS 240
 
 enum alert_kind {
-        ALERT_NONE,      /* nothing to send */
-        ALERT_RAISE,     /* level rose, or a new red symbol appeared, or cooldown over */
-        ALERT_RECOVERED, /* back to none after an alert */
-        ALERT_TEST,      /* redflag test-alert */
-        _ALERT_KIND_MAX,
-        _ALERT_KIND_INVALID = -EINVAL,
+	ALERT_NONE,      /* nothing to send */
+	ALERT_RAISE,     /* level rose, or a new red symbol appeared, or cooldown over */
+	ALERT_RECOVERED, /* back to none after an alert */
+	ALERT_TEST,      /* redflag test-alert */
+	_ALERT_KIND_MAX,
+	_ALERT_KIND_INVALID = -EINVAL,
 };
 
 const char *alert_kind_to_string(enum alert_kind k); /* "none" "alert" "recovered" "test" */
@@ -40,15 +40,15 @@ const char *alert_kind_to_string(enum alert_kind k); /* "none" "alert" "recovere
  * prev->alerted_red; after the cooldown a still-active level is re-sent;
  * a return to none after an alert gives one ALERT_RECOVERED. */
 enum alert_kind alert_decide(const struct alert_state *prev, const struct client_eval *ce,
-                             double cooldown_days, int64_t now);
+			     double cooldown_days, int64_t now);
 
 /* Builds the whole message (CRLF, RFC 5322, UTF-8, quoted-printable) with a
  * fresh Message-ID. ce may be NULL for ALERT_TEST. */
 int alert_compose(const struct conf *c, const struct client_eval *ce, enum alert_kind kind,
-                  int64_t now, char **ret_message_id, char **ret_payload, size_t *ret_len);
+		  int64_t now, char **ret_message_id, char **ret_payload, size_t *ret_len);
 
 /* For every client of e: decide, and when needed compose and queue the alert
  * and store the new state in one transaction; always store the evaluated
  * level/score. Sets *ret_queued. */
 int alert_process(const struct conf *c, struct store *s, const struct eval *e, int64_t now,
-                  unsigned *ret_queued);
+		  unsigned *ret_queued);

@@ -10,8 +10,8 @@
 #include "tone.h"
 
 struct analysis {
-        char *clean_text;        /* the client's own words (may be "") */
-        struct tone_result tone;
+	char *clean_text;        /* the client's own words (may be "") */
+	struct tone_result tone;
 };
 
 void analysis_done(struct analysis *a);
@@ -21,4 +21,4 @@ void analysis_done(struct analysis *a);
  * from m; account/folder/uid/internal_date/size are the caller's. lx may be
  * NULL (no tone: f->scored = false). ret_analysis may be NULL. */
 int analyse_message(const struct mime_message *m, const struct lexicon *lx, bool store_evidence,
-                    struct msg_features *f, struct analysis *ret_analysis);
+		    struct msg_features *f, struct analysis *ret_analysis);

@@ -29,24 +29,24 @@
 #define IMAP_IDLE_REISSUE_SEC (25U * 60U) /* IDLE is ended and sent again this often (< 29 min) */
 
 struct sync_stats {
-        unsigned folders;     /* folders examined */
-        unsigned fetched;     /* messages fetched */
-        unsigned stored;      /* new messages stored */
-        unsigned duplicates;  /* already known (same Message-ID) */
+	unsigned folders;     /* folders examined */
+	unsigned fetched;     /* messages fetched */
+	unsigned stored;      /* new messages stored */
+	unsigned duplicates;  /* already known (same Message-ID) */
 };
 
 /* Returns 0, or -errno with a one-line reason in *reterr (no secret in it):
  * connection, TLS, login failures. A folder that fails is logged and
  * skipped (still 0 unless every folder failed). */
 int imap_sync_account(const struct conf *c, const struct conf_account *a, struct store *s,
-                      const struct lexicon *lx, struct sync_stats *ret_stats, char **reterr);
+		      const struct lexicon *lx, struct sync_stats *ret_stats, char **reterr);
 
 struct rescan_stats {
-        unsigned folders;   /* folders examined */
-        unsigned messages;  /* stored messages of the account since `since` */
-        unsigned rescored;  /* read again and scored with the current lexicons */
-        unsigned skipped;   /* gone from the server, folder gone, UIDVALIDITY changed, unreadable */
-        unsigned changed[_TONE_LABEL_MAX][_TONE_LABEL_MAX]; /* [stored label][new label] */
+	unsigned folders;   /* folders examined */
+	unsigned messages;  /* stored messages of the account since `since` */
+	unsigned rescored;  /* read again and scored with the current lexicons */
+	unsigned skipped;   /* gone from the server, folder gone, UIDVALIDITY changed, unreadable */
+	unsigned changed[_TONE_LABEL_MAX][_TONE_LABEL_MAX]; /* [stored label][new label] */
 };
 
 /* `redflag rescan`: reads again, over the same verified connection as the
@@ -57,8 +57,8 @@ struct rescan_stats {
  * Bodies are never stored. *ret_stats is filled even on failure (what was
  * committed stays). Returns 0 or -errno with a reason in *reterr. */
 int imap_rescan_account(const struct conf *c, const struct conf_account *a, struct store *s,
-                        const struct lexicon *lx, int64_t since, struct rescan_stats *ret_stats,
-                        char **reterr);
+			const struct lexicon *lx, int64_t since, struct rescan_stats *ret_stats,
+			char **reterr);
 
 /* One connection idling on one folder (RFC 2177), for the daemon's event
  * loop: it polls imap_idle_fd() and calls imap_idle_cycle() when the fd is

@@ -14,11 +14,11 @@
 #include "store.h"
 
 struct jobs_stats {
-        unsigned accounts_failed;
-        unsigned messages_stored;
-        unsigned alerts_queued;
-        unsigned alerts_sent;
-        unsigned alerts_failed;
+	unsigned accounts_failed;
+	unsigned messages_stored;
+	unsigned alerts_queued;
+	unsigned alerts_sent;
+	unsigned alerts_failed;
 };
 
 /* One full pass: sync (every account; one bad account never stops the
@@ -26,7 +26,7 @@ struct jobs_stats {
  * jobs if due. Returns 0, or a negative errno when something failed (the
  * pass still did everything it could). */
 int jobs_run_pass(const struct conf *c, struct store *s, const struct lexicon *lx, bool sync,
-                  struct jobs_stats *ret);
+		  struct jobs_stats *ret);
 
 /* Evaluation + alert decisions + delivery only (no IMAP). */
 int jobs_evaluate_and_deliver(const struct conf *c, struct store *s, struct jobs_stats *stats);

@@ -19,10 +19,10 @@ int log_get_max_level(void);
 void log_open(void);
 
 int log_internal(int level, int error, const char *file, int line, const char *func,
-                 const char *fmt, ...) _printf_(6, 7);
+		 const char *fmt, ...) _printf_(6, 7);
 
 #define log_full_errno(level, error, ...) \
-        log_internal((level), (error), __FILE__, __LINE__, __func__, __VA_ARGS__)
+	log_internal((level), (error), __FILE__, __LINE__, __func__, __VA_ARGS__)
 
 #define log_debug(...) (void) log_full_errno(LOG_DEBUG, 0, __VA_ARGS__)
 #define log_info(...) (void) log_full_errno(LOG_INFO, 0, __VA_ARGS__)

@@ -17,4 +17,4 @@
 int64_t outbox_retry_delay(unsigned retry_min, unsigned attempts);
 
 int outbox_deliver_due(const struct conf *c, struct store *s, int64_t now, unsigned *ret_sent,
-                       unsigned *ret_failed);
+		       unsigned *ret_failed);

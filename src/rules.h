@@ -17,35 +17,35 @@
 #define RULES_MAX_EVIDENCE 10 /* evidence lines kept per symbol */
 
 struct symbol_result {
-        bool evaluated; /* false: not applicable (no meetings, no revenue, too little evidence) */
-        bool active;    /* at or past pink */
-        bool red;       /* at or past red */
-        double value;   /* the measured figure */
-        double points;  /* weight added: 0, weight, or 2 x weight */
-        char **evidence; /* human-readable lines: dates, out-of-window local times, quoted words */
+	bool evaluated; /* false: not applicable (no meetings, no revenue, too little evidence) */
+	bool active;    /* at or past pink */
+	bool red;       /* at or past red */
+	double value;   /* the measured figure */
+	double points;  /* weight added: 0, weight, or 2 x weight */
+	char **evidence; /* human-readable lines: dates, out-of-window local times, quoted words */
 };
 
 struct client_eval {
-        const struct conf_client *client;
-        int score;                       /* min(100, sum of points) */
-        enum level level;
-        struct symbol_result sym[_SYMBOL_MAX];
-        unsigned messages_7d;
-        unsigned messages_30d;
-        unsigned out_of_window_7d;
-        unsigned after_hours_7d;
-        double negative_share_30d;       /* 0-1 */
-        unsigned negative_30d, positive_30d;
-        double weekly_median_8w;         /* trailing 8-week weekly median (volume burst) */
+	const struct conf_client *client;
+	int score;                       /* min(100, sum of points) */
+	enum level level;
+	struct symbol_result sym[_SYMBOL_MAX];
+	unsigned messages_7d;
+	unsigned messages_30d;
+	unsigned out_of_window_7d;
+	unsigned after_hours_7d;
+	double negative_share_30d;       /* 0-1 */
+	unsigned negative_30d, positive_30d;
+	double weekly_median_8w;         /* trailing 8-week weekly median (volume burst) */
 };
 
 struct eval {
-        int64_t now;
-        unsigned owner_messages_30d;
-        unsigned unknown_messages_30d;
-        unsigned automated_messages_30d;
-        struct client_eval *clients; /* one per configured client, config order */
-        size_t n_clients;
+	int64_t now;
+	unsigned owner_messages_30d;
+	unsigned unknown_messages_30d;
+	unsigned automated_messages_30d;
+	struct client_eval *clients; /* one per configured client, config order */
+	size_t n_clients;
 };
 
 /* Pure: msgs need not be sorted; only messages with internal_date in
@@ -53,7 +53,7 @@ struct eval {
  * it, for the VOLUME burst median). Attribution is done here, through
  * conf_classify_sender(), so a new client address re-attributes history. */
 int rules_evaluate_messages(const struct conf *c, const struct msg_features *msgs, size_t n,
-                            int64_t now, struct eval **ret);
+			    int64_t now, struct eval **ret);
 int rules_evaluate(const struct conf *c, struct store *s, int64_t now, struct eval **ret);
 struct eval *eval_free(struct eval *e);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct eval *, eval_free)
@@ -74,13 +74,13 @@ bool rules_lang_fr(const struct conf *c);
  * "jeu 19 nov", with_time: "Sat 21 Nov 23:40" / "sam 21 nov 23:40".
  * Always returns buf (on failure "?"). */
 const char *rules_format_date(const struct conf *c, GTimeZone *tz, int64_t t, bool with_time,
-                              char buf[static RULES_DATE_MAX]);
+			      char buf[static RULES_DATE_MAX]);
 /* Effective COST thresholds of a client (hourly rates): the client's or
  * [thresholds] cost.pink / cost.red, NAN meaning pink = [owner]
  * min_hourly_rate and red = half of pink. Returns false when COST is not
  * evaluated for this client (no revenue_per_month or no floor). */
 bool rules_cost_thresholds(const struct conf *c, const struct conf_client *cl, double *ret_pink,
-                           double *ret_red);
+			   double *ret_red);
 /* The phrases of one message that count for category cat, from its evidence
  * lines, quoted and comma-separated: "“inadmissible”, “déçu”" (at most a
  * few, bounded). "" when none (or no evidence stored). NULL on OOM. */

@@ -13,4 +13,4 @@
  * trouble), -EPERM permanent refusal (5xx), -ENOMEM. *ret_code is the last
  * SMTP response code (0 if none), *reterr a one-line reason (no secret). */
 int smtp_send(const struct conf *c, const char *rcpt, const char *payload, size_t len,
-              long *ret_code, char **reterr);
+	      long *ret_code, char **reterr);

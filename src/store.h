@@ -49,9 +49,9 @@ int store_rollback(struct store *s);
 /* Returns 1 and fills the out-params when known, 0 when never synced (the
  * out-params are then left untouched). */
 int store_folder_get(struct store *s, const char *account, const char *folder,
-                     uint32_t *ret_uidvalidity, uint32_t *ret_last_uid);
+		     uint32_t *ret_uidvalidity, uint32_t *ret_last_uid);
 int store_folder_set(struct store *s, const char *account, const char *folder,
-                     uint32_t uidvalidity, uint32_t last_uid);
+		     uint32_t uidvalidity, uint32_t last_uid);
 
 /* --- messages ------------------------------------------------------------ */
 /* Inserts by msgkey. Returns 1 when inserted, 0 when the message was already
@@ -75,13 +75,13 @@ int store_messages_purge(struct store *s, int64_t before);
 
 /* --- alert state, per client --------------------------------------------- */
 struct alert_state {
-        char *client_id;
-        enum level level;         /* level at the last evaluation */
-        int score;                /* score at the last evaluation */
-        enum level alerted_level; /* level of the last alert sent (queued), LEVEL_NONE if none */
-        int64_t alerted_at;       /* when it was queued, 0 if never */
-        char *alerted_red;        /* comma-separated red symbols at that alert, "" if none */
-        int64_t evaluated_at;
+	char *client_id;
+	enum level level;         /* level at the last evaluation */
+	int score;                /* score at the last evaluation */
+	enum level alerted_level; /* level of the last alert sent (queued), LEVEL_NONE if none */
+	int64_t alerted_at;       /* when it was queued, 0 if never */
+	char *alerted_red;        /* comma-separated red symbols at that alert, "" if none */
+	int64_t evaluated_at;
 };
 void alert_state_done(struct alert_state *a);
 /* 1 found (*ret filled with allocated strings: alert_state_done() it), 0 not
@@ -91,27 +91,27 @@ int store_alert_state_set(struct store *s, const struct alert_state *a);
 
 /* --- outbox -------------------------------------------------------------- */
 enum outbox_status {
-        OUTBOX_PENDING,
-        OUTBOX_SENT,
-        OUTBOX_FAILED, /* permanent refusal (5xx); kept for the owner to see */
-        _OUTBOX_STATUS_MAX,
-        _OUTBOX_STATUS_INVALID = -EINVAL,
+	OUTBOX_PENDING,
+	OUTBOX_SENT,
+	OUTBOX_FAILED, /* permanent refusal (5xx); kept for the owner to see */
+	_OUTBOX_STATUS_MAX,
+	_OUTBOX_STATUS_INVALID = -EINVAL,
 };
 
 struct outbox_item {
-        int64_t id;
-        char *message_id;  /* Message-ID header value without <>, unique */
-        char *client_id;   /* may be NULL (test alert) */
-        char *kind;        /* "alert", "recovered", "test", "digest" */
-        char *rcpt;        /* envelope recipient */
-        char *payload;     /* the whole RFC 5322 message, CRLF line ends */
-        size_t payload_len;
-        enum outbox_status status;
-        int64_t created_at;
-        int64_t next_attempt_at;
-        unsigned attempts;
-        char *last_error;  /* NULL or the last failure reason */
-        int64_t sent_at;
+	int64_t id;
+	char *message_id;  /* Message-ID header value without <>, unique */
+	char *client_id;   /* may be NULL (test alert) */
+	char *kind;        /* "alert", "recovered", "test", "digest" */
+	char *rcpt;        /* envelope recipient */
+	char *payload;     /* the whole RFC 5322 message, CRLF line ends */
+	size_t payload_len;
+	enum outbox_status status;
+	int64_t created_at;
+	int64_t next_attempt_at;
+	unsigned attempts;
+	char *last_error;  /* NULL or the last failure reason */
+	int64_t sent_at;
 };
 void outbox_item_done(struct outbox_item *o);
 /* "pending", "sent", "failed" and back. */
@@ -135,7 +135,7 @@ int store_outbox_mark_sent(struct store *s, int64_t id, int64_t at);
  * OUTBOX_FAILED, else stays pending until next_attempt_at. -ENOENT when there
  * is no such item. */
 int store_outbox_mark_failed(struct store *s, int64_t id, const char *error, bool permanent,
-                             int64_t next_attempt_at);
+			     int64_t next_attempt_at);
 /* Number of pending items and the earliest next_attempt_at (0 if none). */
 int store_outbox_pending(struct store *s, unsigned *ret_count, int64_t *ret_next);
 /* Retention: deletes sent and failed items created before `before` (pending
@@ -154,9 +154,9 @@ typedef int (*store_note_cb)(const char *client_id, int64_t at, const char *text
 int store_notes_list(struct store *s, const char *client_id, store_note_cb cb, void *userdata);
 
 int store_snapshot_set(struct store *s, const char *client_id, int64_t day, int score,
-                       enum level level);
+		       enum level level);
 typedef int (*store_snapshot_cb)(const char *client_id, int64_t day, int score, enum level level,
-                                 void *userdata);
+				 void *userdata);
 /* Snapshots with day >= since, oldest first (client_id NULL: all clients). */
 int store_snapshots_list(struct store *s, const char *client_id, int64_t since,
-                         store_snapshot_cb cb, void *userdata);
+			 store_snapshot_cb cb, void *userdata);

@@ -14,14 +14,14 @@
 #include <glib.h>
 
 struct timewin {
-        uint8_t days;   /* bit 0 = Monday ... bit 6 = Sunday: the day the window starts */
-        uint16_t start; /* minutes after local midnight, 0..1439 */
-        uint16_t end;   /* 1..1440; end <= start means it ends the next day */
+	uint8_t days;   /* bit 0 = Monday ... bit 6 = Sunday: the day the window starts */
+	uint16_t start; /* minutes after local midnight, 0..1439 */
+	uint16_t end;   /* 1..1440; end <= start means it ends the next day */
 };
 
 struct timewin_set {
-        struct timewin *v;
-        size_t n;
+	struct timewin *v;
+	size_t n;
 };
 
 /* Pure parser. On error returns -EINVAL and, if reterr is set, a message

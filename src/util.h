@@ -33,67 +33,67 @@ typedef uint64_t usec_t;
 
 /* Hand ownership out of a _cleanup_ variable. */
 #define TAKE_PTR(p)                               \
-        ({                                        \
-                __typeof__(p) _take_tmp_ = (p);   \
-                (p) = NULL;                       \
-                _take_tmp_;                       \
-        })
+	({                                        \
+		__typeof__(p) _take_tmp_ = (p);   \
+		(p) = NULL;                       \
+		_take_tmp_;                       \
+	})
 #define TAKE_FD(fd)                               \
-        ({                                        \
-                int _take_fd_ = (fd);             \
-                (fd) = -EBADF;                    \
-                _take_fd_;                        \
-        })
+	({                                        \
+		int _take_fd_ = (fd);             \
+		(fd) = -EBADF;                    \
+		_take_fd_;                        \
+	})
 
 /* Defines funcp(type **p) calling func(*p) when non-NULL. */
 #define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \
-        static inline void func##p(type *p)     \
-        {                                       \
-                if (*p)                         \
-                        func(*p);               \
-        }
+	static inline void func##p(type *p)     \
+	{                                       \
+		if (*p)                         \
+			func(*p);               \
+	}
 
 static inline void freep(void *p)
 {
-        free(*(void **) p);
+	free(*(void **) p);
 }
 #define _cleanup_free_ _cleanup_(freep)
 
 static inline void fclosep(FILE **f)
 {
-        if (*f)
-                fclose(*f);
+	if (*f)
+		fclose(*f);
 }
 #define _cleanup_fclose_ _cleanup_(fclosep)
 
 static inline void closep(int *fd)
 {
-        if (*fd >= 0)
-                close(*fd);
+	if (*fd >= 0)
+		close(*fd);
 }
 #define _cleanup_close_ _cleanup_(closep)
 
 static inline bool streq(const char *a, const char *b)
 {
-        return strcmp(a, b) == 0;
+	return strcmp(a, b) == 0;
 }
 static inline bool streq_ptr(const char *a, const char *b)
 {
-        if (!a || !b)
-                return a == b;
-        return strcmp(a, b) == 0;
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
 }
 static inline bool isempty(const char *s)
 {
-        return !s || !*s;
+	return !s || !*s;
 }
 static inline const char *strempty(const char *s)
 {
-        return s ? s : "";
+	return s ? s : "";
 }
 static inline const char *strna(const char *s)
 {
-        return s ? s : "n/a";
+	return s ? s : "n/a";
 }
 
 /* The one checked place for strtoull(): whole string, decimal, no sign,
@@ -134,8 +134,8 @@ char *strdup_printf(const char *fmt, ...) _printf_(1, 2);
 /* Appends "FILE:LINE: message" style diagnostics to a vector; on OOM the
  * message is dropped but the count still grows. */
 struct diag {
-        char **lines;
-        unsigned n_errors;
+	char **lines;
+	unsigned n_errors;
 };
 void diag_add(struct diag *d, const char *file, unsigned line, const char *fmt, ...) _printf_(4, 5);
 void diag_done(struct diag *d);

@@ -14,18 +14,18 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        char *out;
+	char *out;
 
-        if (size > FUZZ_MAX_INPUT)
-                size = FUZZ_MAX_INPUT;
-        out = text_clean((const char *) data, size);
-        if (!out)
-                return 0; /* OOM */
-        if (!g_utf8_validate(out, -1, NULL))
-                abort();
-        /* U+FFFD replacements may grow the text, at most 3 bytes per byte. */
-        if (strlen(out) > 3 * size)
-                abort();
-        free(out);
-        return 0;
+	if (size > FUZZ_MAX_INPUT)
+		size = FUZZ_MAX_INPUT;
+	out = text_clean((const char *) data, size);
+	if (!out)
+		return 0; /* OOM */
+	if (!g_utf8_validate(out, -1, NULL))
+		abort();
+	/* U+FFFD replacements may grow the text, at most 3 bytes per byte. */
+	if (strlen(out) > 3 * size)
+		abort();
+	free(out);
+	return 0;
 }

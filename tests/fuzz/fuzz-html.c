@@ -13,15 +13,15 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        char *out;
+	char *out;
 
-        if (size > FUZZ_MAX_INPUT)
-                size = FUZZ_MAX_INPUT;
-        out = html_to_text((const char *) data, size);
-        if (!out)
-                return 0; /* OOM */
-        if (!g_utf8_validate(out, -1, NULL))
-                abort();
-        free(out);
-        return 0;
+	if (size > FUZZ_MAX_INPUT)
+		size = FUZZ_MAX_INPUT;
+	out = html_to_text((const char *) data, size);
+	if (!out)
+		return 0; /* OOM */
+	if (!g_utf8_validate(out, -1, NULL))
+		abort();
+	free(out);
+	return 0;
 }
