@@ -15,6 +15,8 @@
  *    within 4 lines by "Sent:"/"To:"/"Subject:"...) cut the text;
  *  - lines starting with '>' are dropped;
  *  - the signature separator "-- " (or "--") cuts the text;
+ *  - a legal disclaimer or "think before printing" footer below the text is
+ *    cut with what follows it;
  *  - "Sent from my iPhone"-style trailer lines are dropped, a mailing list
  *    footer cuts the text;
  *  - blank lines are trimmed at both ends, runs of blank lines collapse to
@@ -342,6 +344,44 @@ static bool line_is_trailer(struct line l)
 	return false;
 }
 
+/* The first line of a legal disclaimer or a "think before printing"
+ * footer: what follows it is boilerplate, not the client's words. */
+static bool line_is_disclaimer(struct line l)
+{
+	static const char *const starts[] = {
+	    "this e-mail and any ",     "this email and any ",
+	    "this message and any ",    "this e-mail message ",
+	    "this message is intended", "this email is intended",
+	    "this e-mail is intended",  "this e-mail is confidential",
+	    "this email is confidential", "this message is confidential",
+	    "this communication is confidential", "this communication and any ",
+	    "the information contained in this", "the information in this e-mail",
+	    "the information in this email", "confidentiality notice",
+	    "confidentiality note",     "confidential notice",
+	    "disclaimer:",              "disclaimer :",
+	    "legal disclaimer",         "please consider the environment",
+	    "think before you print",   "ce message et toutes les pi",
+	    "ce message et ses pi",     "ce courriel et ses pi",
+	    "ce courriel et toutes les pi", "ce message est confidentiel",
+	    "ce courriel est confidentiel", "ce message électronique et ",
+	    "ce courrier électronique et ", "ce message est destiné exclusivement",
+	    "ce message est strictement", "les informations contenues dans ce",
+	    "avertissement de confidentialité", "avis de confidentialité",
+	    "clause de confidentialité", "pensez à l’environnement",
+	    "merci de penser à l’environnement", "avant d’imprimer",
+	};
+	l = line_trim(l);
+	/* Markers like "*** CONFIDENTIALITY NOTICE ***". */
+	while (l.len > 0 && (l.p[0] == '*' || l.p[0] == '[' || l.p[0] == '(' || is_ws(l.p[0]))) {
+		l.p++;
+		l.len--;
+	}
+	for (size_t k = 0; k < ELEMENTSOF(starts); k++)
+		if (match_at(l.p, l.len, starts[k]) > 0)
+			return true;
+	return false;
+}
+
 /* A line made only of '_' or '-' (Outlook's rule before "From:"). */
 static bool line_is_rule(struct line l)
 {
@@ -391,6 +431,7 @@ char *text_clean(const char *text, size_t len)
 {
 	_cleanup_free_ struct line *lines = NULL;
 	_cleanup_free_ bool *keep = NULL;
+	bool any_kept_text = false;
 	size_t n = 0, end;
 
 	if (!text)
@@ -434,6 +475,12 @@ char *text_clean(const char *text, size_t len)
 		}
 		if (line_is_trailer(l))
 			continue;
+		/* A disclaimer starts a paragraph below the client's own words. */
+		if (any_kept_text && (i == 0 || line_is_blank(lines[i - 1]) || line_is_rule(lines[i - 1])) &&
+		    line_is_disclaimer(l)) {
+			end = i;
+			break;
+		}
 		if (line_is_bare_attribution(l)) {
 			size_t j = i + 1;
 
@@ -443,6 +490,8 @@ char *text_clean(const char *text, size_t len)
 				continue; /* introduces a quote: not the client's words */
 		}
 		keep[i] = true;
+		if (!line_is_blank(l) && !line_is_rule(l))
+			any_kept_text = true;
 	}
 	/* A rule line ("______") right before the cut belongs to the quote. */
 	if (end < n) {

@@ -244,6 +244,26 @@ static void test_bytes(void **state)
 	check_len("\xc3", 1, "\xef\xbf\xbd");
 }
 
+static void test_disclaimers(void **state)
+{
+	check("Where is the report? This is the third time I ask.\n\n"
+	      "This email and any attachments are confidential and intended solely for the addressee. "
+	      "If you received it in error, this is unacceptable to us, delete it.",
+	      "Where is the report? This is the third time I ask.");
+	check("Merci de rappeler demain.\n\nCe message et toutes les pièces jointes sont confidentiels "
+	      "et établis à l'intention exclusive de ses destinataires.",
+	      "Merci de rappeler demain.");
+	check("Toujours rien reçu.\n____\n*** AVERTISSEMENT DE CONFIDENTIALITÉ ***\nInadmissible usage interdit.",
+	      "Toujours rien reçu.");
+	check("Thanks!\n\nPlease consider the environment before printing this email.", "Thanks!");
+	check("Super.\n\nPensez à l’environnement avant d'imprimer ce message.", "Super.");
+	/* Not a disclaimer: the client's own sentence, or a first paragraph. */
+	check("This email is confidential: do not forward it to the supplier.",
+	      "This email is confidential: do not forward it to the supplier.");
+	check("Hello,\nthe information contained in this report is wrong.",
+	      "Hello,\nthe information contained in this report is wrong.");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +280,7 @@ int main(void)
 	    cmocka_unit_test(test_trailers),
 	    cmocka_unit_test(test_blank_lines),
 	    cmocka_unit_test(test_list_footer),
+	    cmocka_unit_test(test_disclaimers),
 	    cmocka_unit_test(test_everything),
 	    cmocka_unit_test(test_bytes),
 	};
