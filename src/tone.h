@@ -18,21 +18,28 @@
 #define TONE_CAPS_FACTOR 1.5     /* ALL-CAPS hit (in a text that is not all caps) */
 #define TONE_COURTESY_MAX 0.5    /* positive entries weighing <= this are courtesy formulas */
 #define TONE_COURTESY_CAP 0.15   /* total courtesy weight of a message: alone, never "pos" */
+#define TONE_WIDE_WINDOW 6       /* a negator of several words ("don't think") reaches this far */
+#define TONE_SIDE_ALONE 0.05     /* doubt/pressure/payment without negative wording: share of */
+#define TONE_SIDE_ALONE_MAX 0.15 /*   their valence in the score, at most this much: never "neg" */
+#define TONE_LITOTES 0.5         /* a negated negative lifts by this share ("not bad"), 0 in a complaint */
+#define TONE_CONTRAST_DAMP 0.5   /* praise before "but" in a complaint: damped again by this */
+#define TONE_SARCASM_WORDS 3     /* a praise word alone in a clause this short ("Great, ...") */
+#define TONE_SARCASM_NEAR 1.0    /*   next to a negative hit this strong reads as sarcasm */
 
 struct tone_hit {
-        char *phrase;      /* as written in the text (not folded), trimmed */
-        enum category category; /* category it counts under (after negation) */
-        double weight;     /* contribution after modifiers */
-        bool negated;
+	char *phrase;      /* as written in the text (not folded), trimmed */
+	enum category category; /* category it counts under (after negation) */
+	double weight;     /* contribution after modifiers */
+	bool negated;
 };
 
 struct tone_result {
-        double score;
-        enum tone_label label;
-        char language[8];  /* "fr", "en", "mixed" */
-        unsigned categories[_CATEGORY_MAX];
-        struct tone_hit *hits;
-        size_t n_hits;
+	double score;
+	enum tone_label label;
+	char language[8];  /* "fr", "en", "mixed" */
+	unsigned categories[_CATEGORY_MAX];
+	struct tone_hit *hits;
+	size_t n_hits;
 };
 
 /* Scores text (UTF-8; invalid bytes separate words) with lx. *ret is
