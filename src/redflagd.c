@@ -78,11 +78,22 @@ static int check_config(void)
 {
 	_cleanup_conf_free_ struct conf *c = NULL;
 	_cleanup_lexicon_free_ struct lexicon *lx = NULL;
+	_cleanup_(diag_done) struct diag d = {};
+	int r;
 
 	if (daemon_load_config(arg_config, &c) < 0)
 		return EXIT_FAILURE;
-	if (daemon_load_lexicon(c, &lx) < 0)
+	/* The lexicon files are checked too: at run time a bad line is only
+	 * skipped, here it is a problem to fix. */
+	r = lexicon_load_default(c->lexicon_dir, &lx, &d);
+	for (char **l = d.lines; l && *l; l++)
+		fprintf(stderr, "%s\n", *l);
+	if (r < 0)
+		return log_error_errno(r, "Failed to load the tone lexicons: %m"), EXIT_FAILURE;
+	if (d.n_errors > 0) {
+		log_error("%u problem%s in the lexicon files", d.n_errors, d.n_errors == 1 ? "" : "s");
 		return EXIT_FAILURE;
+	}
 	printf("configuration OK\n");
 	return EXIT_SUCCESS;
 }

@@ -14,7 +14,7 @@ check() { if eval "$2"; then ok "$1"; else nok "$1" "${3:-}"; fi; }
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-echo "1..16"
+echo "1..18"
 
 out=$("$redflagd" --check-config -c "$data/three-mistakes.conf" 2>&1); st=$?
 check "--check-config exits non-zero on mistakes" "[ $st -ne 0 ]"
@@ -25,6 +25,14 @@ check "the lines name lines 6, 11 and 16" \
 
 out=$("$redflagd" --check-config -c "$data/minimal.conf" 2>&1); st=$?
 check "--check-config accepts a valid file" "[ $st -eq 0 ] && echo \"\$out\" | grep -q '^configuration OK$'" "$out"
+
+mkdir -p "$tmp/lex"
+cp "${REDFLAGD_LEXICON_DIR:-$top_s/lexicon}"/*.lex "$tmp/lex/"
+printf 'ok phrase\tnegative\t-2\nbad phrase\tnegativ\t-2\n' > "$tmp/lex/fr-extra.lex"
+out=$(REDFLAGD_LEXICON_DIR="$tmp/lex" "$redflagd" --check-config -c "$data/minimal.conf" 2>&1); st=$?
+check "--check-config reports a bad lexicon line and exits non-zero" "[ $st -ne 0 ] && echo \"\$out\" | grep -q 'fr-extra.lex:2: '" "$out"
+out=$(echo "ok phrase" | REDFLAGD_LEXICON_DIR="$tmp/lex" "$redflag" tone 2>&1); st=$?
+check "at run time a bad lexicon line is skipped, the rest still works" "[ $st -eq 0 ] && echo \"\$out\" | grep -q '\"label\": \"neg\"'" "$out"
 
 out=$("$redflagd" --check-config -c "$tmp/missing.conf" 2>&1); st=$?
 check "--check-config on a missing file fails clearly" "[ $st -ne 0 ] && echo \"\$out\" | grep -q 'missing.conf'" "$out"
