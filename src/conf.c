@@ -551,7 +551,11 @@ static int parse_url(struct conf_ctx *ctx, const char *file, unsigned line, cons
 	if (r < 0) {
 		url_done(&nu);
 		q = quote(value);
-		diag_add(ctx->diag, file, line, "bad url '%s': %s", strempty(q), why);
+		/* A URL with user info may carry a password: never quote it. */
+		if (q && strchr(q, '@'))
+			diag_add(ctx->diag, file, line, "bad url: %s", why);
+		else
+			diag_add(ctx->diag, file, line, "bad url '%s': %s", strempty(q), why);
 		return -EINVAL;
 	}
 	url_done(u);

@@ -134,7 +134,29 @@ struct manager {
 	size_t n_watches;
 	bool *sync_wanted;        /* per account: new mail seen by IDLE */
 	sd_event_source *debounce;
+	usec_t watchdog_usec;     /* 0: no watchdog */
+	usec_t watchdog_last;     /* last ping sent from inside a pass */
 };
+
+/* Between batches, folders and accounts of a pass (which blocks the loop):
+ * keep the watchdog fed, and stop early when SIGTERM or SIGINT is waiting
+ * (they are blocked and read by the loop, so they show as pending). */
+static bool on_progress(void *userdata)
+{
+	struct manager *m = userdata;
+	sigset_t pending;
+	usec_t now = clock_monotonic();
+
+	if (m->watchdog_usec > 0 && now - m->watchdog_last >= m->watchdog_usec / 4) {
+		sd_notify(false, "WATCHDOG=1");
+		m->watchdog_last = now;
+	}
+	if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT))) {
+		sd_notify(false, "STOPPING=1\nSTATUS=Stopping after the current batch");
+		return false;
+	}
+	return true;
+}
 
 static int manager_schedule(struct manager *m);
 
@@ -174,9 +196,13 @@ static int manager_schedule(struct manager *m)
 	unsigned pending = 0;
 	int64_t next = 0, wall = clock_now();
 
-	if (store_outbox_pending(m->store, &pending, &next) >= 0 && pending > 0) {
-		usec_t until = next > wall ? (usec_t) (next - wall) * USEC_PER_SEC : USEC_PER_SEC;
-		when = MIN(when, now + until);
+	/* Only when alerts can be sent at all, and never sooner than the retry
+	 * delay: a stuck item must not turn the loop into a busy one. */
+	if (m->conf->has_smtp && store_outbox_pending(m->store, &pending, &next) >= 0 && pending > 0) {
+		usec_t until = next > wall ? (usec_t) (next - wall) * USEC_PER_SEC : 0;
+		usec_t floor = (usec_t) MAX(m->conf->smtp_retry_min, 1U) * USEC_PER_SEC;
+
+		when = MIN(when, now + MAX(until, floor));
 	}
 	if (m->passes == 0 || when < now)
 		when = now;
@@ -507,6 +533,9 @@ int daemon_run(const char *config_path)
 	r = sd_event_set_watchdog(m.event, true);
 	if (r < 0)
 		log_warning_errno(r, "Watchdog requested but unusable, continuing without it: %m");
+	else if (r > 0 && sd_watchdog_enabled(false, &m.watchdog_usec) <= 0)
+		m.watchdog_usec = 0;
+	imap_sync_set_progress(on_progress, &m);
 	sd_notifyf(false, "READY=1\nSTATUS=Watching %zu account%s", m.conf->n_accounts,
 		   m.conf->n_accounts == 1 ? "" : "s");
 	log_info("redflagd started: %zu accounts, %zu clients", m.conf->n_accounts, m.conf->n_clients);
@@ -516,6 +545,7 @@ int daemon_run(const char *config_path)
 	else
 		ret = EXIT_SUCCESS;
 finish:
+	imap_sync_set_progress(NULL, NULL);
 	manager_idle_stop(&m);
 	m.timer = sd_event_source_unref(m.timer);
 	m.event = sd_event_unref(m.event);

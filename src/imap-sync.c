@@ -700,14 +700,16 @@ static int ft_add(struct mailimap_fetch_type *ft, struct mailimap_fetch_att *att
 	return 0;
 }
 
-static int ft_add_peek(struct mailimap_fetch_type *ft, struct mailimap_section *sec, bool partial)
+/* BODY.PEEK[section]<0.cap>: every section is size-capped, so a hostile
+ * server or a message with megabytes of headers cannot make libetpan buffer
+ * more than that per part. */
+static int ft_add_peek(struct mailimap_fetch_type *ft, struct mailimap_section *sec, uint32_t cap)
 {
 	struct mailimap_fetch_att *att;
 
 	if (!sec)
 		return -ENOMEM;
-	att = partial ? mailimap_fetch_att_new_body_peek_section_partial(sec, 0, IMAP_PART_CAP)
-		      : mailimap_fetch_att_new_body_peek_section(sec);
+	att = mailimap_fetch_att_new_body_peek_section_partial(sec, 0, cap);
 	if (!att) {
 		mailimap_section_free(sec);
 		return -ENOMEM;
@@ -783,7 +785,7 @@ static struct mailimap_fetch_type *fetch_type_headers(void)
 		mailimap_header_list_free(hl);
 		return NULL;
 	}
-	if (ft_add_peek(ft, sec, false) < 0)
+	if (ft_add_peek(ft, sec, IMAP_HEADER_CAP) < 0)
 		return NULL;
 	return TAKE_PTR(ft);
 }
@@ -801,7 +803,7 @@ static struct mailimap_fetch_type *fetch_type_parts(const struct part_choice *pc
 		const struct text_part *tp = &pc->parts[i];
 
 		if (tp->depth == 0) {
-			if (ft_add_peek(ft, mailimap_section_new_text(), true) < 0)
+			if (ft_add_peek(ft, mailimap_section_new_text(), IMAP_PART_CAP) < 0)
 				return NULL;
 			continue;
 		}
@@ -813,7 +815,7 @@ static struct mailimap_fetch_type *fetch_type_parts(const struct part_choice *pc
 			mailimap_section_part_free(mime_part);
 			return NULL;
 		}
-		if (ft_add_peek(ft, mime_sec, false) < 0)
+		if (ft_add_peek(ft, mime_sec, IMAP_HEADER_CAP) < 0)
 			return NULL;
 
 		struct mailimap_section_part *body_part = section_part_new(tp);
@@ -824,7 +826,7 @@ static struct mailimap_fetch_type *fetch_type_parts(const struct part_choice *pc
 			mailimap_section_part_free(body_part);
 			return NULL;
 		}
-		if (ft_add_peek(ft, body_sec, true) < 0)
+		if (ft_add_peek(ft, body_sec, IMAP_PART_CAP) < 0)
 			return NULL;
 	}
 	return TAKE_PTR(ft);
@@ -1402,6 +1404,11 @@ static int folder_sync(struct folder_ctx *fc, char **reterr)
 		size_t n = MIN((size_t) IMAP_BATCH, n_uids - i);
 		bool last_batch = i + n >= n_uids;
 
+		if (!imap_sync_progress()) {
+			log_info("account '%s': folder '%s': stopping after %u new messages, the rest "
+				 "comes with the next sync", fc->a->name, fc->folder->name, fc->stored);
+			return 0;
+		}
 		r = batch_sync(fc, uids + i, n, last_batch ? baseline : 0, reterr);
 		if (r < 0)
 			return r;
@@ -1417,6 +1424,20 @@ done:
 	log_info("account '%s': folder '%s': %u new messages (%u already known)", fc->a->name,
 		 fc->folder->name, fc->stored, fc->duplicates);
 	return 0;
+}
+
+static imap_progress_fn progress_fn;
+static void *progress_userdata;
+
+void imap_sync_set_progress(imap_progress_fn fn, void *userdata)
+{
+	progress_fn = fn;
+	progress_userdata = userdata;
+}
+
+bool imap_sync_progress(void)
+{
+	return !progress_fn || progress_fn(progress_userdata);
 }
 
 /* libetpan writes to sockets with plain send() and GnuTLS without
@@ -1531,7 +1552,7 @@ static int sync_account(const struct conf *c, const struct conf_account *a, stru
 		return r;
 	}
 
-	for (size_t i = 0; i < fl.n_chosen; i++) {
+	for (size_t i = 0; i < fl.n_chosen && imap_sync_progress(); i++) {
 		struct folder_ctx fc = {
 			.c = c,
 			.a = a,
@@ -1821,6 +1842,8 @@ static int rescan_folder(struct folder_ctx *fc, const struct rescan_item *items,
 		while (j < n && items[j].uidvalidity == fc->uidvalidity &&
 		       (j - i < IMAP_BATCH || items[j].uid == items[j - 1].uid))
 			j++;
+		if (!imap_sync_progress())
+			break;
 		r = rescan_batch(fc, items + i, j - i, st, reterr);
 		if (r < 0)
 			return r;

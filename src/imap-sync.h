@@ -25,8 +25,17 @@
 #define IMAP_BATCH 100
 #define IMAP_TIMEOUT_SEC 60
 #define IMAP_PART_CAP (64U * 1024U) /* bytes fetched per text part */
+#define IMAP_HEADER_CAP (64U * 1024U) /* bytes fetched of header fields / a part's MIME header */
 #define IMAP_IDLE_START_SEC 10U     /* wait for IDLE's "+" (and for DONE at shutdown) */
 #define IMAP_IDLE_REISSUE_SEC (25U * 60U) /* IDLE is ended and sent again this often (< 29 min) */
+
+/* A hook called between batches, folders and accounts: the daemon feeds its
+ * watchdog there and asks to stop on SIGTERM by returning false. Stopping
+ * early loses nothing: every batch already fetched is committed. */
+typedef bool (*imap_progress_fn)(void *userdata);
+void imap_sync_set_progress(imap_progress_fn fn, void *userdata);
+/* Calls the hook (if any): true means go on. */
+bool imap_sync_progress(void);
 
 struct sync_stats {
 	unsigned folders;     /* folders examined */

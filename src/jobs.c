@@ -30,7 +30,10 @@ static int job_snapshot(const struct conf *c, struct store *s, const struct eval
 			return r;
 		}
 	}
-	return store_commit(s);
+	r = store_commit(s);
+	if (r < 0)
+		(void) store_rollback(s);
+	return r;
 }
 
 static int job_retention(const struct conf *c, struct store *s, const struct eval *e, int64_t now)
@@ -119,7 +122,7 @@ int jobs_run_pass(const struct conf *c, struct store *s, const struct lexicon *l
 	struct jobs_stats stats = {};
 	int r, result = 0;
 
-	for (size_t i = 0; sync && i < c->n_accounts; i++) {
+	for (size_t i = 0; sync && i < c->n_accounts && imap_sync_progress(); i++) {
 		const struct conf_account *a = &c->accounts[i];
 		_cleanup_free_ char *err = NULL;
 		struct sync_stats ss = {};

@@ -57,6 +57,11 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 		va_start(ap, fmt);
 		vsnprintf(buf, sizeof(buf), fmt, ap);
 		va_end(ap);
+		/* One line per message, whatever a server or a mail put in a name
+		 * we quote: control characters could forge journal lines. */
+		for (char *p = buf; *p; p++)
+			if ((unsigned char) *p < 0x20 || *p == 0x7f)
+				*p = '?';
 		if (to_journal)
 			fprintf(stderr, "<%d>%s\n", level, buf);
 		else

@@ -362,8 +362,46 @@ static int print_client_json(FILE *f, struct store *s, const struct client_eval 
 	return 0;
 }
 
+/* Alerts not delivered (yet): the owner must see them, or a refused alert
+ * would be lost silently. */
+struct outbox_summary {
+	unsigned pending, failed;
+	char *pending_error, *failed_error; /* the newest reasons */
+};
+
+static int outbox_summary_cb(const struct outbox_item *o, void *userdata)
+{
+	struct outbox_summary *sum = userdata;
+	char **reason = NULL;
+
+	if (o->status == OUTBOX_PENDING) {
+		sum->pending++;
+		reason = &sum->pending_error;
+	} else if (o->status == OUTBOX_FAILED) {
+		sum->failed++;
+		reason = &sum->failed_error;
+	}
+	/* The list is newest first: keep the first reason seen. */
+	if (reason && !*reason && o->last_error)
+		*reason = strdup(o->last_error);
+	return 0;
+}
+
+static void outbox_summary_done(struct outbox_summary *sum)
+{
+	free(sum->pending_error);
+	free(sum->failed_error);
+}
+
+static void outbox_summary_get(struct store *s, struct outbox_summary *sum)
+{
+	if (s)
+		(void) store_outbox_list(s, 0, outbox_summary_cb, sum);
+}
+
 static int print_json(FILE *f, struct store *s, const struct eval *e, const struct client_eval *only)
 {
+	_cleanup_(outbox_summary_done) struct outbox_summary sum = {};
 	char stamp[32];
 	bool first = true;
 	int r;
@@ -372,6 +410,9 @@ static int print_json(FILE *f, struct store *s, const struct eval *e, const stru
 	json_uint(f, "owner_messages_30d", e->owner_messages_30d, true);
 	json_uint(f, "unknown_messages_30d", e->unknown_messages_30d, true);
 	json_uint(f, "automated_messages_30d", e->automated_messages_30d, true);
+	outbox_summary_get(s, &sum);
+	json_uint(f, "alerts_pending", sum.pending, true);
+	json_uint(f, "alerts_failed", sum.failed, true);
 	json_key(f, "evaluated_at");
 	json_write_string(f, clock_format_rfc3339(e->now, stamp));
 	fputs(",\n \"clients\": [", f);
@@ -462,6 +503,7 @@ static int print_client_text(FILE *f, const struct conf *c, struct store *s,
 static int print_text(FILE *f, const struct conf *c, struct store *s, const struct eval *e,
 		      const struct client_eval *only)
 {
+	_cleanup_(outbox_summary_done) struct outbox_summary sum = {};
 	_cleanup_free_ const struct client_eval **v = NULL;
 	bool fr = rules_lang_fr(c);
 	char stamp[RULES_DATE_MAX + 16];
@@ -487,6 +529,17 @@ static int print_text(FILE *f, const struct conf *c, struct store *s, const stru
 			   "%u automated\n",
 			stamp, e->owner_messages_30d, messages_word(e->owner_messages_30d, fr),
 			e->unknown_messages_30d, e->automated_messages_30d);
+	outbox_summary_get(s, &sum);
+	if (sum.pending > 0)
+		fprintf(f, fr ? "%u alerte(s) en attente d'envoi (dernière tentative : %s)\n"
+			      : "%u alert(s) waiting to be delivered (last attempt: %s)\n",
+			sum.pending, sum.pending_error ? sum.pending_error : (fr ? "pas encore tentée" : "not tried yet"));
+	if (sum.failed > 0)
+		fprintf(f, fr ? "%u alerte(s) refusée(s) par le serveur d'envoi : %s\n"
+				"  Vérifiez la section [smtp] ; 'redflag test-alert' la teste.\n"
+			      : "%u alert(s) refused by the mail server: %s\n"
+				"  Check the [smtp] section; 'redflag test-alert' tests it.\n",
+			sum.failed, strempty(sum.failed_error));
 	if (n == 0)
 		fputs(fr ? "\nAucun client configuré.\n" : "\nNo client configured.\n", f);
 	for (size_t i = 0; i < n; i++) {

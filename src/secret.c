@@ -175,6 +175,14 @@ static int read_secret_file(const char *path, bool nofollow, const char *what, c
 	}
 	if (!S_ISREG(st.st_mode))
 		return set_err(reterr, -EINVAL, "%s is not a regular file", what);
+	/* Checked again on the file actually opened: the configuration was
+	 * checked at load time, the file may have changed since. */
+	if (st.st_mode & S_IRWXO)
+		return set_err(reterr, -EPERM, "%s is readable by everyone (mode %04o): chmod o-rwx it", what,
+			       (unsigned) (st.st_mode & 07777));
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return set_err(reterr, -EPERM, "%s is owned by uid %u, not by root or the daemon's user", what,
+			       (unsigned) st.st_uid);
 	if (secret_buf_alloc(&sb, SECRET_MAX + 2) < 0)
 		return -ENOMEM;
 	buf = sb.p;

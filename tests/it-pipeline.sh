@@ -36,7 +36,7 @@ rf_tmpdir
 T=$RF_TMP
 export RF_LOG="$T/redflagd.log"
 
-rf_plan 50
+rf_plan 52
 
 # Prints the diagnostics every failure needs (the daemon's log first).
 show_logs() {
@@ -212,6 +212,11 @@ rf_is "$pending" 1 "451: the alert is pending in the outbox"
 report "$T/report3.json"
 rf_is "$(rep "$T/report3.json" calm level)" "$(exp "j['after_calm_abuse']['calm']['level']")" \
         "report: calm is red after its abusive message"
+grep -q '"alerts_pending": 1' "$T/report3.json"
+rf_ok $? "report --json counts the undelivered alert (alerts_pending)"
+REDFLAGD_NOW=$NOW rf_redflag -c "$RF_CONF" report > "$T/report3.txt" 2>&1
+grep -q "1 alert(s) waiting to be delivered (last attempt: .*451" "$T/report3.txt"
+rf_ok $? "report tells the owner an alert waits, with the server's answer" || rf_diag_file "$T/report3.txt"
 refused_id=$(awk '$1 == 451 { id = $6 } END { print id }' "$T/smtp/attempts.log")
 
 rf_smtp_fail "$T" off

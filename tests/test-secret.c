@@ -121,6 +121,17 @@ static void test_file_newline(void **state)
 		free(err);
 	}
 	assert_null(secret_free(NULL));
+	{
+		/* Checked on the file actually opened, not only at load time. */
+		_cleanup_free_ char *path = write_file("open", "s3cret\n", 7, 0644);
+		struct conf_secret s = { .file = path };
+		char *secret = NULL, *err = NULL;
+
+		assert_int_equal(secret_get(&s, &secret, &err), -EPERM);
+		assert_null(secret);
+		assert_non_null(strstr(err, "readable by everyone"));
+		free(err);
+	}
 }
 
 static void test_credential(void **state)
