@@ -1595,6 +1595,26 @@ static int sync_account(const struct conf *c, const struct conf_account *a, stru
 	return 0;
 }
 
+/* The checks and the error hand-out shared by the public entry points. */
+static int account_check(const struct conf *c, const struct conf_account *a, const struct store *s,
+			 char **reterr)
+{
+	if (c && a && s && a->url.host)
+		return 0;
+	if (reterr)
+		*reterr = strdup("invalid account");
+	return -EINVAL;
+}
+
+static int account_result(int r, char *err, char **reterr)
+{
+	if (r < 0 && reterr)
+		*reterr = err ? err : strdup(strerror(-r));
+	else
+		free(err);
+	return MIN(r, 0);
+}
+
 int imap_sync_account(const struct conf *c, const struct conf_account *a, struct store *s,
 		      const struct lexicon *lx, struct sync_stats *ret_stats, char **reterr)
 {
@@ -1603,27 +1623,15 @@ int imap_sync_account(const struct conf *c, const struct conf_account *a, struct
 	sigset_t old;
 	int r;
 
-	if (!c || !a || !s || !a->url.host) {
-		if (reterr)
-			*reterr = strdup("invalid account");
-		return -EINVAL;
-	}
-
+	r = account_check(c, a, s, reterr);
+	if (r < 0)
+		return r;
 	sigpipe_block(&old);
 	r = sync_account(c, a, s, lx, &st, &err);
 	sigpipe_restore(&old);
-
-	if (r < 0) {
-		if (reterr)
-			*reterr = err ? err : strdup(strerror(-r));
-		else
-			free(err);
-		return r;
-	}
-	free(err);
-	if (ret_stats)
+	if (r >= 0 && ret_stats)
 		*ret_stats = st;
-	return 0;
+	return account_result(r, err, reterr);
 }
 
 /* --- rescan: the stored messages read again with the current lexicons ------------ */
@@ -1960,28 +1968,16 @@ int imap_rescan_account(const struct conf *c, const struct conf_account *a, stru
 	sigset_t old;
 	int r;
 
-	if (!c || !a || !s || !a->url.host) {
-		if (reterr)
-			*reterr = strdup("invalid account");
-		return -EINVAL;
-	}
-
+	r = account_check(c, a, s, reterr);
+	if (r < 0)
+		return r;
 	sigpipe_block(&old);
 	r = rescan_account(c, a, s, lx, since, &st, &err);
 	sigpipe_restore(&old);
-
 	/* What was committed stays committed: the figures count it. */
 	if (ret_stats)
 		*ret_stats = st;
-	if (r < 0) {
-		if (reterr)
-			*reterr = err ? err : strdup(strerror(-r));
-		else
-			free(err);
-		return r;
-	}
-	free(err);
-	return 0;
+	return account_result(r, err, reterr);
 }
 
 /* --- IDLE (the daemon's push connections) ---------------------------------------- */

@@ -23,6 +23,7 @@
 #include "outbox.h"
 #include "smtp.h"
 #include "store.h"
+#include "test-helpers.h"
 
 #define NOW ((int64_t) 1795457640) /* 2026-11-23T18:14:00Z */
 #define DAY SEC_PER_DAY
@@ -711,19 +712,8 @@ static int smtp_teardown(void **state)
 	if (!srv)
 		return 0;
 	smtp_server_stop(srv);
-	if (srv->dir[0]) {
-		/* Only plain files, written by the server and by us. */
-		DIR *d = opendir(srv->dir);
-
-		if (d) {
-			for (struct dirent *de = readdir(d); de; de = readdir(d))
-				if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-					(void) unlinkat(dirfd(d), de->d_name, 0);
-			closedir(d);
-		}
-		if (rmdir(srv->dir) < 0)
-			print_error("could not remove %s\n", srv->dir);
-	}
+	if (test_tmpdir_remove(srv->dir) < 0)
+		print_error("could not remove %s\n", srv->dir);
 	free(srv);
 	*state = NULL;
 	return 0;

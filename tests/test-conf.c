@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "conf.h"
+#include "test-helpers.h"
 #include "util.h"
 
 #define FILE_NAME "test.conf"
@@ -898,20 +899,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	DIR *dir = opendir(tmpdir);
-	struct dirent *de;
-
-	if (dir) {
-		while ((de = readdir(dir)))
-			if (de->d_name[0] != '.') {
-				_cleanup_free_ char *p = strdup_printf("%s/%s", tmpdir, de->d_name);
-
-				if (p)
-					(void) unlink(p);
-			}
-		closedir(dir);
-	}
-	return rmdir(tmpdir) < 0 ? -1 : 0;
+	return test_tmpdir_remove(tmpdir);
 }
 
 static char *write_file(const char *name, const char *content, mode_t mode)

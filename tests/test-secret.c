@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "secret.h"
+#include "test-helpers.h"
 #include "util.h"
 
 static char tmpdir[] = "/tmp/test-secret-XXXXXX";
@@ -25,20 +26,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	DIR *d = opendir(tmpdir);
-	struct dirent *de;
-
-	if (d) {
-		while ((de = readdir(d)))
-			if (de->d_name[0] != '.') {
-				_cleanup_free_ char *p = strdup_printf("%s/%s", tmpdir, de->d_name);
-
-				if (p)
-					(void) unlink(p);
-			}
-		closedir(d);
-	}
-	return rmdir(tmpdir) < 0 ? -1 : 0;
+	return test_tmpdir_remove(tmpdir);
 }
 
 static char *write_file(const char *name, const char *content, size_t len, mode_t mode)

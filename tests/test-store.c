@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "store.h"
+#include "test-helpers.h"
 
 static char tmpdir[] = "/tmp/test-store.XXXXXX";
 static unsigned db_counter;
@@ -962,22 +963,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	DIR *d = opendir(tmpdir);
-	struct dirent *de;
-
-	if (d) {
-		while ((de = readdir(d))) {
-			_cleanup_free_ char *p = NULL;
-
-			if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-				continue;
-			p = strdup_printf("%s/%s", tmpdir, de->d_name);
-			if (p)
-				(void) unlink(p);
-		}
-		closedir(d);
-	}
-	return rmdir(tmpdir) < 0 ? -1 : 0;
+	return test_tmpdir_remove(tmpdir);
 }
 
 int main(void)
