@@ -56,11 +56,37 @@ int daemon_drop_privileges(const struct conf *c)
 	return 0;
 }
 
+/* Root opening a database that belongs to the daemon's user (redflag run
+ * with sudo) would leave root-owned -wal/-shm files the daemon then cannot
+ * write: become the file's owner first. */
+static int become_database_owner(const char *path)
+{
+	struct passwd pw, *result = NULL;
+	char buf[4096];
+	struct stat st;
+
+	if (geteuid() != 0 || stat(path, &st) < 0 || st.st_uid == 0)
+		return 0;
+	if (getpwuid_r(st.st_uid, &pw, buf, sizeof(buf), &result) == 0 && result) {
+		if (initgroups(pw.pw_name, st.st_gid) < 0)
+			return log_error_errno(errno, "Failed to switch to the owner of '%s': %m", path);
+	} else if (setgroups(0, NULL) < 0)
+		return log_error_errno(errno, "Failed to switch to the owner of '%s': %m", path);
+	if (setresgid(st.st_gid, st.st_gid, st.st_gid) < 0 || setresuid(st.st_uid, st.st_uid, st.st_uid) < 0)
+		return log_error_errno(errno, "Failed to switch to the owner of '%s': %m", path);
+	log_debug("now running as uid %u, the owner of '%s'", (unsigned) st.st_uid, path);
+	return 0;
+}
+
 int daemon_open_store(const struct conf *c, bool readonly, struct store **ret)
 {
 	_cleanup_free_ char *err = NULL, *dir = NULL;
 	char *slash;
 	int r;
+
+	r = become_database_owner(c->database);
+	if (r < 0)
+		return r;
 
 	if (!readonly) {
 		dir = strdup(c->database);
