@@ -22,6 +22,12 @@
 #              came before weighs 2 - w ("but", "mais")
 #   target     multiplier in (1, 2]: negative and abusive hits of a sentence
 #              holding it weigh w times more (wording aimed at "you", "vous")
+#   request    multiplier in (0, 1): mild negative hits (-1.2 to 0) of a
+#              sentence holding it weigh w times and, like doubt and pressure,
+#              only in a message that complains ("could you fix the typo?")
+# Emoticons and emoji are entries like words (":)", "<3", "😍"; see the
+# last section); an elongated word ("sooo", "nuuul") the lexicon does not
+# know is matched with its runs of 3+ letters cut to two, then one.
 # A negator of several words ("don't think", "ne pense pas") reaches up to 6
 # words later instead of 3. A negated negative counts nowhere; it lifts the
 # score a little ("not bad") only in a message that does not complain.
@@ -519,6 +525,253 @@ doesn't address	negative	-1.5
 didn't address	negative	-1.5
 nobody bothered to	negative	-2
 no one bothered	negative	-2
+# General vocabulary of dissatisfaction, by families (verbs with their forms, adjectives, adverbs)
+disappoint	negative	-2
+disappoints	negative	-2
+disappointingly	negative	-2
+frustrates	negative	-2
+frustration	negative	-2
+annoys	negative	-2
+annoyance	negative	-2
+anger	negative	-2
+angered	negative	-2.5
+angrily	negative	-2
+irritating	negative	-2
+irritated	negative	-2
+infuriating	negative	-3
+infuriated	negative	-3
+outraged	negative	-3
+livid	negative	-3
+hates	negative	-3
+hating	negative	-2.5
+hateful	negative	-3
+loathe	negative	-3
+despise	negative	-3
+detest	negative	-3
+can't stand	negative	-2.5
+cannot stand	negative	-2.5
+cant stand	negative	-2.5
+regretted	negative	-1.5
+regretting	negative	-1.5
+upsetting	negative	-2
+saddened	negative	-2
+scared	negative	-2
+scary	negative	-2
+terrified	negative	-3
+terrifying	negative	-3
+frightening	negative	-2.5
+horrified	negative	-3
+horrifying	negative	-3
+hurt	negative	-2
+hurts	negative	-2
+hurting	negative	-2
+painful	negative	-2
+tired	negative	-1.2
+exhausted	negative	-1.5
+exhausting	negative	-2
+bored	negative	-1.5
+boredom	negative	-1.5
+lonely	negative	-2
+depressed	negative	-2.5
+depressing	negative	-2.5
+heartbroken	negative	-3
+devastated	negative	-3
+gutted	negative	-2.5
+tragic	negative	-2.5
+atrocious	negative	-3
+abysmal	negative	-3
+dismal	negative	-2.5
+lame	negative	-2
+sucked	negative	-2.5
+sucky	negative	-2.5
+stinks	negative	-2
+crummy	negative	-2
+junk	negative	-2
+inferior	negative	-2
+flawed	negative	-1.5
+glitchy	negative	-2
+laggy	negative	-1.5
+sluggish	negative	-1.5
+crashed	negative	-2
+froze	negative	-1.5
+expensive	negative	-1
+pricey	negative	-1
+misleading	negative	-2
+deceptive	negative	-2.5
+dishonest	negative	-2.5
+lying	negative	-2.5
+ripped off	negative	-3
+rip off	negative	-3
+ripoff	negative	-3
+unfair	negative	-2
+unjust	negative	-2
+unreasonable	negative	-2
+excessive	negative	-1.5
+refused	negative	-1.5
+refuses	negative	-1.5
+refusing	negative	-1.5
+denied	negative	-1.5
+ruined	negative	-2.5
+ruin	negative	-2
+ruins	negative	-2
+ruining	negative	-2.5
+spoiled	negative	-2
+spoilt	negative	-2
+destroyed	negative	-2.5
+wrecked	negative	-2.5
+botched	negative	-2.5
+bungled	negative	-2.5
+mishandled	negative	-2
+neglected	negative	-2
+negligent	negative	-2.5
+negligence	negative	-2.5
+wasting	negative	-2
+waste	negative	-1.5
+pointless	negative	-2
+meaningless	negative	-1.5
+hopeless	negative	-2.5
+helpless	negative	-2
+tedious	negative	-1.5
+dull	negative	-1.5
+tiresome	negative	-1.5
+ugly	negative	-2
+hideous	negative	-3
+nasty	negative	-2.5
+vile	negative	-3
+worsened	negative	-2
+worsening	negative	-2
+deteriorated	negative	-2
+shame	negative	-1.5
+it's a shame	negative	-2
+what a shame	negative	-2
+what a pity	negative	-2
+a pity	negative	-1.5
+too bad	negative	-1.5
+sorry to say	negative	-1.5
+sad to say	negative	-1.5
+feeling sick	negative	-1.5
+feel sick	negative	-1.5
+sick and tired	negative	-3
+# Disrespect and hostility (aimed at people; insults proper are abuse)
+insulting	negative	-2.5
+insult	negative	-2
+insulted	negative	-2.5
+offensive	negative	-2.5
+offended	negative	-2.5
+disrespectful	negative	-2.5
+disrespect	negative	-2.5
+arrogant	negative	-2.5
+condescending	negative	-2.5
+patronizing	negative	-2
+patronising	negative	-2
+dismissive	negative	-2
+hostile	negative	-2
+rudely	negative	-2.5
+rudeness	negative	-2.5
+impolite	negative	-2
+yelled	negative	-2.5
+shouted	negative	-2
+hung up on	negative	-2.5
+no respect	negative	-2.5
+zero respect	negative	-2.5
+# Tweet and chat slang, interjections
+meh	negative	-1
+argh	negative	-1.5
+grr	negative	-1.5
+sigh	negative	-1
+smh	negative	-1.5
+fml	negative	-2.5
+ffs	negative	-2.5
+dammit	negative	-2
+damnit	negative	-2
+yuck	negative	-2
+eww	negative	-2
+ew	negative	-1.5
+killing me	negative	-2
+kill me	negative	-2
+kill me now	negative	-2.5
+epic fail	negative	-2.5
+# Complaints: broken promises, lateness, unfinished work, hostile questions
+serious concerns	negative	-2
+serious reservations	negative	-2
+strong reservations	negative	-2
+major concerns	negative	-1.5
+my concerns	negative	-1.2
+our concerns	negative	-1.2
+it's getting old	negative	-2
+getting old	negative	-1.5
+enough is enough	negative	-2.5
+last straw	negative	-3
+final straw	negative	-3
+give up	negative	-1.5
+i give up	negative	-2
+had enough	negative	-2.5
+had it with	negative	-2.5
+can't take it	negative	-2
+no help	negative	-2
+of no use	negative	-2
+hours late	negative	-2
+minutes late	negative	-1.5
+half done	negative	-2
+half finished	negative	-2
+unfinished	negative	-1.5
+incomplete	negative	-1.5
+is missing	negative	-1.2
+are missing	negative	-1.2
+was missing	negative	-1.5
+were missing	negative	-1.5
+went wrong	negative	-1.5
+gone wrong	negative	-1.5
+went missing	negative	-1.5
+i was promised	negative	-1.5
+we were promised	negative	-1.5
+you promised	negative	-1.5
+was supposed to	negative	-1.2
+were supposed to	negative	-1.2
+was meant to	negative	-1.2
+never mentioned	negative	-1.5
+never told us	negative	-1.5
+never informed	negative	-1.5
+why on earth	negative	-2
+what on earth	negative	-2
+how on earth	negative	-2
+why the hell	negative	-2.5
+how hard is it	negative	-2
+how hard can it be	negative	-2.5
+is it so hard	negative	-2
+is it that hard	negative	-2
+so hard to	negative	-1.2
+did you even	negative	-1.5
+didn't even	negative	-1.5
+did not even	negative	-1.5
+doesn't even	negative	-1.5
+does not even	negative	-1.5
+don't even	negative	-1.2
+isn't even	negative	-1.5
+wasn't even	negative	-1.5
+haven't even	negative	-1.5
+hasn't even	negative	-1.5
+not even	negative	-1.2
+every single time	negative	-2
+stop it	negative	-1.5
+knock it off	negative	-2
+cut it out	negative	-2
+think this is acceptable	negative	-2.5
+think that's acceptable	negative	-2.5
+think this is normal	negative	-2
+think that's normal	negative	-2
+is this a joke	negative	-2.5
+costing us	negative	-2
+debited twice	negative	-1.5
+charged me twice	negative	-1.5
+# Lack of something, regret, disappointment (second round, by families)
+lack of	negative	-1.2
+letdown	negative	-2.5
+troubled	negative	-1.5
+troubling	negative	-2
+did you bother	negative	-2
+bother to check	negative	-1.5
+so over this	negative	-2
 
 # --- Positive: praise and satisfaction; courtesy formulas weigh <= 0.5
 sorry to bother you	positive	0.1
@@ -787,6 +1040,144 @@ best ever	positive	3
 best service	positive	2.5
 best experience	positive	2.5
 all the best	positive	0.2
+# General vocabulary of satisfaction, by families
+loves	positive	2.5
+lovin	positive	2.5
+luv	positive	2.5
+adore	positive	3
+adored	positive	3
+adorable	positive	2.5
+liked	positive	1.8
+i like	positive	1.5
+we like	positive	1.5
+i like it	positive	1.8
+we like it	positive	1.8
+really like	positive	1.5
+enjoyable	positive	2
+joy	positive	2.5
+joyful	positive	2.5
+happiness	positive	2.5
+happily	positive	1.5
+happiest	positive	3
+cheerful	positive	2
+funny	positive	1.5
+hilarious	positive	2.5
+cute	positive	2
+cutest	positive	2.5
+fab	positive	2.5
+epic	positive	2
+stoked	positive	2.5
+psyched	positive	2
+ecstatic	positive	3
+overjoyed	positive	3
+elated	positive	3
+relieved	positive	1.5
+relief	positive	1.2
+relaxing	positive	1.5
+relaxed	positive	1.5
+cozy	positive	1.5
+cosy	positive	1.5
+comfortable	positive	1.5
+delicious	positive	3
+yummy	positive	2.5
+tasty	positive	2
+delightful	positive	3
+charming	positive	2
+genius	positive	2.5
+clever	positive	1.8
+talented	positive	2
+inspiring	positive	2.5
+inspirational	positive	2.5
+remarkable	positive	2.5
+exceptional	positive	3
+phenomenal	positive	3
+spectacular	positive	3
+magnificent	positive	3
+magical	positive	2.5
+glorious	positive	3
+heavenly	positive	2.5
+perfection	positive	3
+masterpiece	positive	3
+gem	positive	2
+winner	positive	2
+victory	positive	2
+celebrate	positive	2
+celebrating	positive	2
+congrats	positive	3
+congratulation	positive	3
+well played	positive	2.5
+good game	positive	2
+can't wait	positive	2
+cannot wait	positive	2
+cant wait	positive	2
+pleasant	positive	1.5
+pleasantly	positive	1.5
+pleasantly surprised	positive	2.5
+have a pleasant day	positive	0.2
+have a pleasant weekend	positive	0.2
+decent	positive	1
+greatest	positive	3
+finest	positive	2.5
+nicest	positive	2.5
+coolest	positive	2
+sweetest	positive	2.5
+loveliest	positive	2.5
+funniest	positive	2
+wonderfully	positive	2.5
+amazingly	positive	2.5
+superbly	positive	2.5
+flawlessly	positive	3
+nicely	positive	1.5
+brilliantly	positive	3
+fantastically	positive	3
+awesome job	positive	3
+amazing job	positive	3
+fantastic job	positive	3
+excellent job	positive	3
+in love	positive	2.5
+first rate	positive	2.5
+world class	positive	2.5
+second to none	positive	3
+well worth	positive	2
+thrilling	positive	2.5
+fascinating	positive	2
+gratitude	positive	2
+appreciation	positive	1.5
+kindness	positive	2
+generous	positive	2
+thoughtful	positive	2
+considerate	positive	2
+smile	positive	1.5
+smiling	positive	1.5
+smiles	positive	1.5
+nice one	positive	2.5
+way to go	positive	2.5
+bravo	positive	3
+hats off	positive	2.5
+welcome	positive	0.3
+welcome aboard	positive	2
+# Tweet and chat slang
+lol	positive	1.5
+lmao	positive	2
+lmfao	positive	2
+rofl	positive	2
+haha	positive	1.5
+hahaha	positive	1.5
+hahahaha	positive	1.5
+hehe	positive	1.2
+yay	positive	2
+woohoo	positive	2.5
+woo hoo	positive	2.5
+yippee	positive	2
+hooray	positive	2.5
+hurray	positive	2.5
+# Second round: warmth and praise
+hero	positive	2
+heroes	positive	2
+shoutout	positive	1.5
+shout out	positive	1.5
+unforgettable	positive	3
+passionate	positive	1.5
 
 # --- Doubt: questioning the expertise, resisting recommendations
 are you sure	doubt	-1.5
@@ -1164,6 +1555,9 @@ pay at the end of the month	payment	-1
 not paying for	payment	-3
 we're not paying	payment	-3
 transfer bounced	payment	-2
+# Double charges
+debited twice	payment	-2.5
+charged me twice	payment	-2.5
 
 # --- Negators (multiplier)
 not	negator	-0.74
@@ -1216,6 +1610,16 @@ don't believe	negator	-0.74
 do not believe	negator	-0.74
 don't feel	negator	-0.74
 don't find	negator	-0.74
+# Negators written without their apostrophe
+ain't	negator	-0.74
+aint	negator	-0.74
+arent	negator	-0.74
+wasnt	negator	-0.74
+werent	negator	-0.74
+wouldnt	negator	-0.74
+couldnt	negator	-0.74
+shouldnt	negator	-0.74
+wont	negator	-0.74
 
 # --- Boosters (multiplier)
 very	booster	1.3
@@ -1256,6 +1660,22 @@ painfully	booster	1.4
 full of	booster	1.3
 complete	booster	1.2
 total	booster	1.2
+# Intensifiers of speech and chat
+super	booster	1.3
+hella	booster	1.3
+freaking	booster	1.3
+freakin	booster	1.3
+frickin	booster	1.3
+insanely	booster	1.4
+ridiculously	booster	1.4
+exceptionally	booster	1.3
+remarkably	booster	1.3
+hugely	booster	1.3
+massively	booster	1.3
+greatly	booster	1.3
+immensely	booster	1.4
+tremendously	booster	1.4
+genuinely	booster	1.2
 
 # --- Dampeners (multiplier)
 a bit	dampener	0.6
@@ -1279,6 +1699,12 @@ perhaps	dampener	0.8
 maybe	dampener	0.8
 probably	dampener	0.9
 i guess	dampener	0.8
+# Hedges
+might	dampener	0.8
+possibly	dampener	0.8
+seems	dampener	0.9
+seemingly	dampener	0.9
+apparently	dampener	0.9
 
 # --- Contrast words (multiplier for what follows)
 but	contrast	1.5
@@ -1303,3 +1729,147 @@ you'd	target	1.2
 yourself	target	1.2
 yourselves	target	1.2
 u	target	1.2
+
+# --- Request markers (multiplier): polite requests ("could you", "please").
+# Mild negative wording (valence -1.2 to 0: "typo", "bug", "error") in a
+# sentence holding one weighs this much and, like doubt and pressure, only in
+# a message that complains anyway: "Could you fix the typo?" stays neutral.
+could you	request	0.3
+can you	request	0.3
+would you	request	0.3
+would you mind	request	0.3
+do you mind	request	0.3
+would you be so kind	request	0.3
+could someone	request	0.3
+can someone	request	0.3
+can anyone	request	0.3
+could anyone	request	0.3
+could we	request	0.3
+can we	request	0.3
+please	request	0.3
+pls	request	0.3
+plz	request	0.3
+kindly	request	0.3
+would it be possible	request	0.3
+is it possible	request	0.3
+i was wondering	request	0.3
+i wonder if	request	0.3
+may i	request	0.3
+let me know	request	0.3
+# The markers that hold "you"/"vous" keep its target multiplier.
+could you	target	1.2
+can you	target	1.2
+would you	target	1.2
+would you mind	target	1.2
+would you be so kind	target	1.2
+
+# --- Emoticons and emoji (the same in fr.lex and en.lex)
+# The tokeniser reads emoticons and emoji as words and folds each emoticon to
+# one form: ":-)" ":]" "=)" ":)))" are ":)", ":-D" ":DD" are ":d", ":-P" is
+# ":p", ":'-(" is ":'(", "^_^" is "^^"; an emoji is its first code point
+# (skin tones, variation selectors and joined sequences dropped). Write any
+# of the forms here: they fold the same way.
+:)	positive	1.8
+;)	positive	1.5
+:D	positive	2.2
+;D	positive	2
+:P	positive	1.2
+;P	positive	1.2
+:*	positive	1.8
+:')	positive	1.8
+<3	positive	2.2
+^^	positive	1.5
+xD	positive	1.8
+😀	positive	2
+😃	positive	2
+😄	positive	2
+😁	positive	2
+😆	positive	2
+😊	positive	2
+☺	positive	2
+🙂	positive	1.2
+😉	positive	1.2
+😍	positive	2.5
+🥰	positive	2.5
+😘	positive	2
+😻	positive	2.5
+🤩	positive	2.5
+😂	positive	1.5
+🤣	positive	1.5
+😎	positive	1.5
+🥳	positive	2.5
+😇	positive	1.5
+🤗	positive	2
+😋	positive	2
+😌	positive	1
+🎉	positive	2
+🎊	positive	2
+🥂	positive	1.5
+🍾	positive	1.5
+🏆	positive	1.5
+👍	positive	1.5
+👏	positive	2
+🙌	positive	2
+💪	positive	1.5
+👌	positive	1.5
+💯	positive	1.5
+🔥	positive	1.5
+✨	positive	1
+⭐	positive	1.5
+🌟	positive	1.5
+☀	positive	1
+🌞	positive	1.5
+❤	positive	2.2
+♥	positive	2
+💕	positive	2.2
+💖	positive	2.2
+💗	positive	2.2
+💓	positive	2
+💞	positive	2
+💘	positive	2
+💝	positive	2
+💙	positive	2
+💚	positive	2
+💛	positive	2
+💜	positive	2
+🧡	positive	2
+🙏	positive	0.5
+:(	negative	-1.8
+;(	negative	-1.8
+:'(	negative	-2.2
+:/	negative	-1.2
+:|	negative	-0.8
+:S	negative	-1.2
+:@	negative	-2.2
+>:(	negative	-2.5
+</3	negative	-2.2
+😞	negative	-2
+😔	negative	-2
+😟	negative	-1.8
+😕	negative	-1.2
+🙁	negative	-1.8
+☹	negative	-2
+😣	negative	-2
+😖	negative	-2
+😫	negative	-2.2
+😩	negative	-2.2
+😢	negative	-2.2
+😭	negative	-2.2
+😿	negative	-2
+😤	negative	-2
+😠	negative	-2.5
+😡	negative	-2.8
+🤬	negative	-3
+💔	negative	-2.5
+👎	negative	-2
+😒	negative	-1.8
+🙄	negative	-1.8
+😑	negative	-1
+🤦	negative	-1.8
+😬	negative	-1
+😰	negative	-1.8
+😨	negative	-1.8
+😓	negative	-1.5
+🤢	negative	-2.5
+🤮	negative	-2.8
+💩	negative	-2

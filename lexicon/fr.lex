@@ -22,6 +22,12 @@
 #              came before weighs 2 - w ("but", "mais")
 #   target     multiplier in (1, 2]: negative and abusive hits of a sentence
 #              holding it weigh w times more (wording aimed at "you", "vous")
+#   request    multiplier in (0, 1): mild negative hits (-1.2 to 0) of a
+#              sentence holding it weigh w times and, like doubt and pressure,
+#              only in a message that complains ("could you fix the typo?")
+# Emoticons and emoji are entries like words (":)", "<3", "😍"; see the
+# last section); an elongated word ("sooo", "nuuul") the lexicon does not
+# know is matched with its runs of 3+ letters cut to two, then one.
 # A negator of several words ("don't think", "ne pense pas") reaches up to 6
 # words later instead of 3. A negated negative counts nowhere; it lifts the
 # score a little ("not bad") only in a message that does not complain.
@@ -520,6 +526,279 @@ chantier sale	negative	-2
 tout sale	negative	-2
 très lent	negative	-2
 est lent	negative	-1.5
+# Vocabulaire général du mécontentement, par familles (verbes et leurs formes, adjectifs, adverbes)
+déçoit	negative	-2.5
+décevoir	negative	-2
+dégoûtant	negative	-3
+dégoûtante	negative	-3
+écœurant	negative	-3
+écœurée	negative	-3
+écœuré	negative	-3
+atroce	negative	-3
+atroces	negative	-3
+épouvantable	negative	-3
+épouvantables	negative	-3
+abominable	negative	-3
+exécrable	negative	-3
+immonde	negative	-3
+ignoble	negative	-3
+infect	negative	-3
+infecte	negative	-3
+dégueulasse	negative	-3
+dégueu	negative	-3
+beurk	negative	-2
+berk	negative	-2
+tristes	negative	-2
+tristesse	negative	-2
+malheureux	negative	-2
+malheureuse	negative	-2
+déprimé	negative	-2.5
+déprimée	negative	-2.5
+déprimant	negative	-2.5
+déprimante	negative	-2.5
+cafard	negative	-2
+j'ai peur	negative	-2
+effrayant	negative	-2
+effrayante	negative	-2
+angoissé	negative	-2
+angoissée	negative	-2
+angoissant	negative	-2
+angoisse	negative	-2
+stressé	negative	-1.5
+stressée	negative	-1.5
+stressant	negative	-1.5
+stressante	negative	-1.5
+inquiétant	negative	-2
+inquiétante	negative	-2
+inquiétude	negative	-1.5
+inquiets	negative	-1.2
+inquiètes	negative	-1.2
+préoccupant	negative	-2
+préoccupante	negative	-2
+alarmant	negative	-2
+alarmante	negative	-2
+ennuyé	negative	-1.5
+ennuyée	negative	-1.5
+m'ennuie	negative	-1.5
+ennui	negative	-1.5
+barbant	negative	-2
+me saoule	negative	-2
+me soûle	negative	-2
+saoulant	negative	-2
+soûlant	negative	-2
+me gonfle	negative	-2
+gonflant	negative	-2
+m'énerve	negative	-2
+m'énervent	negative	-2
+énerve	negative	-2
+énervent	negative	-2
+m'agace	negative	-2
+agace	negative	-2
+exaspérant	negative	-2.5
+exaspérante	negative	-2.5
+irritant	negative	-2
+irritante	negative	-2
+galères	negative	-2
+galérer	negative	-1.5
+cauchemar	negative	-3
+cauchemardesque	negative	-3
+enfer	negative	-2.5
+horreur	negative	-2.5
+gâchis	negative	-2.5
+naufrage	negative	-2.5
+escroquerie	negative	-3
+scandale	negative	-3
+absurde	negative	-2
+absurdes	negative	-2
+incohérent	negative	-1.5
+incohérente	negative	-1.5
+défectueux	negative	-2.5
+défectueuse	negative	-2.5
+défectueuses	negative	-2.5
+défaillant	negative	-2
+défaillante	negative	-2
+rayé	negative	-1.5
+rayée	negative	-1.5
+déchiré	negative	-1.5
+déchirée	negative	-1.5
+taché	negative	-1.5
+tachée	negative	-1.5
+sale	negative	-1.5
+sans goût	negative	-2
+insipide	negative	-2
+immangeable	negative	-3
+lent	negative	-1
+lents	negative	-1
+lentes	negative	-1
+interminable	negative	-2
+interminables	negative	-2
+regrette	negative	-1.5
+je regrette	negative	-2
+regretter	negative	-1.5
+regrettons	negative	-1.5
+abusé	negative	-2
+abusif	negative	-2
+abusive	negative	-2
+abusifs	negative	-2
+excessif	negative	-1.5
+excessive	negative	-1.5
+injuste	negative	-2
+injustice	negative	-2
+mensonge	negative	-2.5
+mensonges	negative	-2.5
+mensonger	negative	-2.5
+mensongère	negative	-2.5
+trompeur	negative	-2
+trompeuse	negative	-2
+pires	negative	-2.5
+mauvaises	negative	-2
+perdu	negative	-1.2
+perdue	negative	-1.2
+perdu mon temps	negative	-2.5
+perdu notre temps	negative	-2.5
+bloqué	negative	-1.2
+bloquée	negative	-1.2
+coincé	negative	-1.2
+coincée	negative	-1.2
+crevé	negative	-1.5
+crevée	negative	-1.5
+épuisé	negative	-1.5
+épuisée	negative	-1.5
+épuisant	negative	-2
+épuisante	negative	-2
+fatigué	negative	-1.2
+fatiguée	negative	-1.2
+fatigant	negative	-1.5
+fatigante	negative	-1.5
+détester	negative	-3
+détestent	negative	-3
+hais	negative	-3
+haine	negative	-2.5
+j'ai horreur	negative	-2.5
+ça craint	negative	-2
+craint	negative	-1.5
+la loose	negative	-1.5
+vénère	negative	-2
+snif	negative	-1.5
+sniff	negative	-1.5
+pff	negative	-1.5
+argh	negative	-1.5
+grr	negative	-1.5
+# Manque de respect, hostilité
+ignoré	negative	-2
+ignorée	negative	-2
+ignorés	negative	-2
+ignorées	negative	-2
+raccroché au nez	negative	-2.5
+raccroche au nez	negative	-2.5
+aucun respect	negative	-2.5
+manque de respect	negative	-2.5
+irrespectueux	negative	-2.5
+méprisant	negative	-2.5
+méprisante	negative	-2.5
+mépris	negative	-2.5
+arrogant	negative	-2.5
+arrogante	negative	-2.5
+condescendant	negative	-2.5
+hautain	negative	-2
+impolie	negative	-2.5
+impolis	negative	-2.5
+grossière	negative	-2.5
+agressif	negative	-2
+agressive	negative	-2
+# Réclamations : promesses non tenues, retards, travail inachevé, questions hostiles
+ne correspond pas	negative	-2
+correspond pas	negative	-2
+ne correspondent pas	negative	-2
+correspondent pas	negative	-2
+ne tient pas debout	negative	-2
+tient pas debout	negative	-2
+sans intérêt	negative	-2
+aucun intérêt	negative	-2
+ne sert à rien	negative	-2
+sert à rien	negative	-2
+servent à rien	negative	-2
+c'est inutile	negative	-2
+préjudiciable	negative	-2
+préjudice	negative	-2
+raté	negative	-2
+ratée	negative	-2
+ratés	negative	-2
+loupé	negative	-2
+loupée	negative	-2
+foiré	negative	-2.5
+foirée	negative	-2.5
+en vrille	negative	-2
+à éviter	negative	-2.5
+fuyez	negative	-3
+ne reviendrai pas	negative	-2.5
+reviendrai pas	negative	-2.5
+reviendrai plus	negative	-2.5
+reviendrons pas	negative	-2.5
+reviendrons plus	negative	-2.5
+plus jamais	negative	-2
+jamais plus	negative	-2
+résilie	negative	-2
+heures de retard	negative	-2
+minutes de retard	negative	-1.5
+beaucoup de retard	negative	-2
+pris du retard	negative	-1.5
+à moitié fait	negative	-2
+à moitié fini	negative	-2
+inachevé	negative	-1.5
+inachevée	negative	-1.5
+incomplet	negative	-1.5
+incomplète	negative	-1.5
+devait arriver	negative	-1.5
+devait être	negative	-1.2
+était censé	negative	-1.2
+était censée	negative	-1.2
+étaient censés	negative	-1.2
+on m'avait promis	negative	-1.5
+vous aviez promis	negative	-1.5
+vous m'aviez promis	negative	-1.5
+m'avait promis	negative	-1.5
+nous avait promis	negative	-1.5
+jamais mentionné	negative	-1.5
+jamais mentionnés	negative	-1.5
+jamais été mentionné	negative	-1.5
+jamais été mentionnés	negative	-1.5
+jamais été prévenu	negative	-1.5
+jamais été prévenus	negative	-1.5
+jamais été informé	negative	-1.5
+jamais été informés	negative	-1.5
+trouvez ça normal	negative	-2.5
+trouvez normal	negative	-2.5
+vous paraît normal	negative	-2.5
+trouvez ça acceptable	negative	-2.5
+même pas	negative	-1.5
+si compliqué	negative	-1.5
+si difficile	negative	-1.2
+arrêtez de	negative	-1.5
+arrête de	negative	-1.5
+ça suffit	negative	-2
+trop c'est trop	negative	-2.5
+la goutte d'eau	negative	-2.5
+prélevé deux fois	negative	-1.5
+débité deux fois	negative	-1.5
+payé deux fois	negative	-1.5
+# Manque, regret, déception (second tour, par familles)
+manque de	negative	-1.2
+absence de	negative	-1.2
+déplore	negative	-2
+déplorons	negative	-2
+déplorer	negative	-2
+trompeuses	negative	-2
+trompeurs	negative	-2
+sans saveur	negative	-2
+ça rame	negative	-1.5
+qui rame	negative	-1.5
+me rend malade	negative	-2.5
+rend malade	negative	-2.5
+aux abonnés absents	negative	-2
+pour rien	negative	-1.2
+ignorez	negative	-2
+vous ignorez	negative	-2
 
 # --- Positive: praise and satisfaction; courtesy formulas weigh <= 0.5
 désolé de vous déranger	positive	0.1
@@ -776,6 +1055,153 @@ serions reconnaissants	positive	0.3
 bonne idée	positive	1.5
 excellente idée	positive	2.5
 meilleurs voeux	positive	0.2
+# Vocabulaire général de la satisfaction, par familles
+bonheur	positive	2.5
+joie	positive	2.5
+plaisir	positive	2
+quel plaisir	positive	2.5
+régal	positive	2.5
+un régal	positive	3
+délicieux	positive	3
+délicieuse	positive	3
+délicieuses	positive	3
+savoureux	positive	2.5
+succulent	positive	3
+excellents	positive	3
+excellentes	positive	3
+parfaits	positive	3
+parfaites	positive	3
+géniaux	positive	3
+géniales	positive	3
+génialissime	positive	3
+formidables	positive	3
+magnifiques	positive	3
+superbes	positive	3
+fantastiques	positive	3
+merveilleuses	positive	3
+incroyables	positive	2.5
+extraordinaire	positive	3
+extraordinaires	positive	3
+épatant	positive	2.5
+sublime	positive	3
+sublimes	positive	3
+somptueux	positive	3
+grandiose	positive	3
+magique	positive	2.5
+magiques	positive	2.5
+fabuleux	positive	3
+fabuleuse	positive	3
+remarquables	positive	3
+époustouflant	positive	3
+époustouflante	positive	3
+stylé	positive	2
+de folie	positive	2
+de ouf	positive	2
+kiffe	positive	2.5
+kiffé	positive	2.5
+kiffer	positive	2.5
+jadore	positive	2.5
+jador	positive	2.5
+adorer	positive	2.5
+adorée	positive	2.5
+adorés	positive	2.5
+j'aime	positive	2
+j'aime bien	positive	1.5
+j'aime beaucoup	positive	2.5
+j'ai aimé	positive	2
+aimé	positive	1.5
+on aime	positive	2
+nous aimons	positive	2
+comblé	positive	2.5
+comblée	positive	2.5
+aux anges	positive	3
+émerveillé	positive	3
+émerveillée	positive	3
+me touche	positive	2
+touchant	positive	2
+touchante	positive	2
+émouvant	positive	2
+émouvante	positive	2
+chanceux	positive	2
+chanceuse	positive	2
+pépite	positive	2.5
+chef-d'œuvre	positive	3
+bijou	positive	2
+merveille	positive	3
+coup de cœur	positive	2.5
+fan	positive	2
+je suis fan	positive	2.5
+foncez	positive	2.5
+à voir absolument	positive	3
+incontournable	positive	2
+réussi	positive	2
+réussie	positive	2
+réussis	positive	2
+convaincant	positive	2
+convaincante	positive	2
+convaincu	positive	1.5
+agréablement	positive	2
+agréablement surpris	positive	2.5
+agréablement surprise	positive	2.5
+bien conseillé	positive	2
+bien conseillée	positive	2
+confortable	positive	1.5
+confortables	positive	1.5
+drôle	positive	1.5
+drôles	positive	1.5
+marrant	positive	1.5
+marrante	positive	1.5
+hilarant	positive	2.5
+rigolo	positive	1.5
+le pied	positive	2
+félicitation	positive	3
+bien joué	positive	2.5
+heureuses	positive	2
+contentes	positive	2
+satisfaites	positive	2
+enthousiaste	positive	2
+enthousiasmé	positive	2.5
+j'ai hâte	positive	2
+hâte	positive	1.5
+idéal	positive	2
+idéale	positive	2
+beau	positive	1.5
+beaux	positive	1.5
+belles	positive	1.5
+bonne ambiance	positive	2
+efficaces	positive	2
+réactifs	positive	2
+aimables	positive	1.5
+serviable	positive	2
+serviables	positive	2
+compétent	positive	2
+compétente	positive	2
+compétents	positive	2
+à l'écoute	positive	1.5
+# Argot des messages et des réseaux
+mdr	positive	1.5
+ptdr	positive	2
+lol	positive	1.5
+haha	positive	1.5
+hahaha	positive	1.5
+hihi	positive	1.2
+youpi	positive	2.5
+# Second tour : chaleur et éloges
+mignon	positive	2
+mignonne	positive	2
+mignons	positive	2
+mignonnes	positive	2
+passionnant	positive	2.5
+passionnante	positive	2.5
+inoubliable	positive	3
+inoubliables	positive	3
+raffiné	positive	2
+raffinée	positive	2
+généreux	positive	2
+généreuse	positive	2
+convaincants	positive	2
+convaincantes	positive	2
+vive	positive	1.5
 
 # --- Doubt: questioning the expertise, resisting recommendations
 vous êtes sûr	doubt	-1.5
@@ -1194,6 +1620,10 @@ paiement aura du retard	payment	-1.5
 double du prix	payment	-1.5
 ne paierai pas	payment	-3
 refusons de payer	payment	-3
+# Double prélèvement
+prélevé deux fois	payment	-2.5
+débité deux fois	payment	-2.5
+payé deux fois	payment	-2.5
 
 # --- Negators (multiplier)
 ne	negator	-0.74
@@ -1224,6 +1654,10 @@ ne trouve pas	negator	-0.74
 ne pensons pas	negator	-0.74
 ne trouvons pas	negator	-0.74
 n'ai pas l'impression	negator	-0.74
+# 
+ni	negator	-0.74
+# 
+peu	negator	-0.6
 
 # --- Boosters (multiplier)
 très	booster	1.3
@@ -1265,6 +1699,15 @@ pleins de	booster	1.3
 pleines de	booster	1.3
 totale	booster	1.2
 total	booster	1.2
+# Intensifs familiers
+grave	booster	1.3
+archi	booster	1.3
+ultra	booster	1.3
+méga	booster	1.3
+sacrément	booster	1.3
+terriblement	booster	1.4
+incroyablement	booster	1.4
+drôlement	booster	1.3
 
 # --- Dampeners (multiplier)
 un peu	dampener	0.6
@@ -1282,6 +1725,11 @@ sans doute	dampener	0.9
 à peu près	dampener	0.8
 partiellement	dampener	0.7
 en partie	dampener	0.7
+# Atténuations
+il me semble	dampener	0.8
+il semble	dampener	0.9
+apparemment	dampener	0.9
+éventuellement	dampener	0.8
 
 # --- Contrast words (multiplier for what follows)
 mais	contrast	1.5
@@ -1308,3 +1756,148 @@ tes	target	1.2
 toi	target	1.2
 t'	target	1.2
 vôtre	target	1.2
+
+# --- Request markers (multiplier): polite requests ("could you", "please").
+# Mild negative wording (valence -1.2 to 0: "typo", "bug", "error") in a
+# sentence holding one weighs this much and, like doubt and pressure, only in
+# a message that complains anyway: "Could you fix the typo?" stays neutral.
+pourriez-vous	request	0.3
+pouvez-vous	request	0.3
+pourrais-tu	request	0.3
+peux-tu	request	0.3
+auriez-vous	request	0.3
+pourrions-nous	request	0.3
+pouvons-nous	request	0.3
+serait-il possible	request	0.3
+est-il possible	request	0.3
+est-ce possible	request	0.3
+merci de	request	0.3
+merci de bien vouloir	request	0.3
+veuillez	request	0.3
+s'il vous plaît	request	0.3
+s'il vous plait	request	0.3
+s'il te plaît	request	0.3
+svp	request	0.3
+stp	request	0.3
+je vous prie de	request	0.3
+je me permets de	request	0.3
+je souhaiterais	request	0.3
+je voudrais	request	0.3
+j'aimerais	request	0.3
+# The markers that hold "you"/"vous" keep its target multiplier.
+pourriez-vous	target	1.2
+pouvez-vous	target	1.2
+auriez-vous	target	1.2
+pourrais-tu	target	1.2
+peux-tu	target	1.2
+
+# --- Emoticons and emoji (the same in fr.lex and en.lex)
+# The tokeniser reads emoticons and emoji as words and folds each emoticon to
+# one form: ":-)" ":]" "=)" ":)))" are ":)", ":-D" ":DD" are ":d", ":-P" is
+# ":p", ":'-(" is ":'(", "^_^" is "^^"; an emoji is its first code point
+# (skin tones, variation selectors and joined sequences dropped). Write any
+# of the forms here: they fold the same way.
+:)	positive	1.8
+;)	positive	1.5
+:D	positive	2.2
+;D	positive	2
+:P	positive	1.2
+;P	positive	1.2
+:*	positive	1.8
+:')	positive	1.8
+<3	positive	2.2
+^^	positive	1.5
+xD	positive	1.8
+😀	positive	2
+😃	positive	2
+😄	positive	2
+😁	positive	2
+😆	positive	2
+😊	positive	2
+☺	positive	2
+🙂	positive	1.2
+😉	positive	1.2
+😍	positive	2.5
+🥰	positive	2.5
+😘	positive	2
+😻	positive	2.5
+🤩	positive	2.5
+😂	positive	1.5
+🤣	positive	1.5
+😎	positive	1.5
+🥳	positive	2.5
+😇	positive	1.5
+🤗	positive	2
+😋	positive	2
+😌	positive	1
+🎉	positive	2
+🎊	positive	2
+🥂	positive	1.5
+🍾	positive	1.5
+🏆	positive	1.5
+👍	positive	1.5
+👏	positive	2
+🙌	positive	2
+💪	positive	1.5
+👌	positive	1.5
+💯	positive	1.5
+🔥	positive	1.5
+✨	positive	1
+⭐	positive	1.5
+🌟	positive	1.5
+☀	positive	1
+🌞	positive	1.5
+❤	positive	2.2
+♥	positive	2
+💕	positive	2.2
+💖	positive	2.2
+💗	positive	2.2
+💓	positive	2
+💞	positive	2
+💘	positive	2
+💝	positive	2
+💙	positive	2
+💚	positive	2
+💛	positive	2
+💜	positive	2
+🧡	positive	2
+🙏	positive	0.5
+:(	negative	-1.8
+;(	negative	-1.8
+:'(	negative	-2.2
+:/	negative	-1.2
+:|	negative	-0.8
+:S	negative	-1.2
+:@	negative	-2.2
+>:(	negative	-2.5
+</3	negative	-2.2
+😞	negative	-2
+😔	negative	-2
+😟	negative	-1.8
+😕	negative	-1.2
+🙁	negative	-1.8
+☹	negative	-2
+😣	negative	-2
+😖	negative	-2
+😫	negative	-2.2
+😩	negative	-2.2
+😢	negative	-2.2
+😭	negative	-2.2
+😿	negative	-2
+😤	negative	-2
+😠	negative	-2.5
+😡	negative	-2.8
+🤬	negative	-3
+💔	negative	-2.5
+👎	negative	-2
+😒	negative	-1.8
+🙄	negative	-1.8
+😑	negative	-1
+🤦	negative	-1.8
+😬	negative	-1
+😰	negative	-1.8
+😨	negative	-1.8
+😓	negative	-1.5
+🤢	negative	-2.5
+🤮	negative	-2.8
+💩	negative	-2

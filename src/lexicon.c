@@ -45,6 +45,7 @@ static const char *const kind_table[_LEXICON_KIND_MAX] = {
 	[LEXICON_DAMPENER] = "dampener",
 	[LEXICON_CONTRAST] = "contrast",
 	[LEXICON_TARGET] = "target",
+	[LEXICON_REQUEST] = "request",
 };
 
 const char *lexicon_kind_to_string(int kind)
@@ -107,6 +108,8 @@ enum {
 	CHAR_OTHER,
 	CHAR_WORD,
 	CHAR_APOSTROPHE,
+	CHAR_EMOTICON, /* ASCII that may start an emoticon: : ; = < > ^ */
+	CHAR_EMOJI,    /* a pictographic symbol */
 };
 
 static int classify(const char *s, size_t len, size_t *ret_n, int *ret_case);
@@ -201,13 +204,44 @@ static void fold_char(struct lexicon_tokens *t, utf8proc_int32_t c)
 	}
 }
 
-static int emit_token(struct lexicon_tokens *t, const char *text, size_t start, size_t end,
-		      bool ascii, unsigned upper, unsigned lower)
+/* Whether a folded word has a letter 3 times or more in a row. */
+static bool has_elongation(const char *w, size_t n)
 {
-	struct lexicon_token *tok;
-	uint32_t hash;
-	size_t off;
+	for (size_t i = 2; i < n; i++)
+		if (w[i] == w[i - 1] && w[i] == w[i - 2] && w[i] >= 'a' && w[i] <= 'z')
+			return true;
+	return false;
+}
 
+bool lexicon_collapse_elongation(char *word, unsigned keep)
+{
+	size_t o = 0, i = 0;
+	bool changed = false;
+
+	if (!word || keep < 1)
+		return false;
+	while (word[i]) {
+		char c = word[i];
+		size_t run = 1;
+
+		while (word[i + run] == c)
+			run++;
+		/* Only runs of 3 or more are elongations: "good", "too" stay. */
+		if (c >= 'a' && c <= 'z' && run >= 3) {
+			changed = true;
+			for (size_t k = 0; k < keep; k++)
+				word[o++] = c;
+		} else
+			for (size_t k = 0; k < run; k++)
+				word[o++] = c;
+		i += run;
+	}
+	word[o] = '\0';
+	return changed;
+}
+
+static int reserve_token(struct lexicon_tokens *t)
+{
 	if (t->n == t->n_allocated) {
 		size_t n = MAX(t->n_allocated * 2, (size_t) 64);
 		struct lexicon_token *nt = reallocarray(t->tokens, n, sizeof(*nt));
@@ -217,6 +251,40 @@ static int emit_token(struct lexicon_tokens *t, const char *text, size_t start, 
 		t->tokens = nt;
 		t->n_allocated = n;
 	}
+	return 0;
+}
+
+/* An emoticon or emoji: its canonical form is given. */
+static int emit_symbol(struct lexicon_tokens *t, size_t start, size_t end, const char *folded, size_t n)
+{
+	size_t off;
+
+	if (reserve_token(t) < 0 || buf_reserve(t, n + 1) < 0)
+		return -ENOMEM;
+	off = t->buf_len;
+	memcpy(t->buf + off, folded, n);
+	t->buf[off + n] = '\0';
+	t->buf_len += n + 1;
+	t->tokens[t->n++] = (struct lexicon_token) {
+		.start = start,
+		.end = end,
+		.folded = off,
+		.hash = hash_bytes(folded, n),
+		.symbol = true,
+	};
+	return 0;
+}
+
+static int emit_token(struct lexicon_tokens *t, const char *text, size_t start, size_t end,
+		      bool ascii, unsigned upper, unsigned lower)
+{
+	struct lexicon_token *tok;
+	uint32_t hash;
+	size_t off;
+	bool elongated = false;
+
+	if (reserve_token(t) < 0)
+		return -ENOMEM;
 	if (buf_reserve(t, LEXICON_MAX_TOKEN + FOLD_ROOM + 1) < 0)
 		return -ENOMEM;
 	off = t->buf_len;
@@ -226,6 +294,9 @@ static int emit_token(struct lexicon_tokens *t, const char *text, size_t start, 
 
 		hash = 2166136261U;
 		if (end - start <= LEXICON_MAX_TOKEN) {
+			unsigned char prev = 0;
+			unsigned run = 0;
+
 			for (size_t p = start; p < end; p++) {
 				unsigned char c = (unsigned char) text[p];
 
@@ -233,6 +304,10 @@ static int emit_token(struct lexicon_tokens *t, const char *text, size_t start, 
 					c += 32;
 				else if (c == '`')
 					c = '\'';
+				run = c == prev ? run + 1 : 1;
+				prev = c;
+				if (run == 3 && c >= 'a')
+					elongated = true;
 				*o++ = (char) c;
 				hash ^= c;
 				hash *= 16777619U;
@@ -254,6 +329,7 @@ static int emit_token(struct lexicon_tokens *t, const char *text, size_t start, 
 		if (t->buf_len - off > LEXICON_MAX_TOKEN)
 			t->buf_len = off;
 		hash = hash_bytes(t->buf + off, t->buf_len - off);
+		elongated = has_elongation(t->buf + off, t->buf_len - off);
 	}
 	t->buf[t->buf_len++] = '\0';
 
@@ -265,6 +341,7 @@ static int emit_token(struct lexicon_tokens *t, const char *text, size_t start, 
 		.hash = hash,
 		.caps = upper >= 3 && lower == 0,
 		.has_lower = lower > 0,
+		.elongated = elongated,
 	};
 	return 0;
 }
@@ -276,7 +353,29 @@ static const uint8_t ascii_class[128] = {
 	['a' ... 'z'] = CHAR_WORD,
 	['\''] = CHAR_APOSTROPHE,
 	['`'] = CHAR_APOSTROPHE,
+	[':'] = CHAR_EMOTICON,
+	[';'] = CHAR_EMOTICON,
+	['='] = CHAR_EMOTICON,
+	['<'] = CHAR_EMOTICON,
+	['>'] = CHAR_EMOTICON,
+	['^'] = CHAR_EMOTICON,
 };
+
+/* Pictographs: the emoji blocks, miscellaneous symbols and dingbats. */
+static bool is_emoji(utf8proc_int32_t c)
+{
+	return (c >= 0x1F000 && c <= 0x1FAFF) || (c >= 0x2600 && c <= 0x27BF) ||
+	       (c >= 0x2300 && c <= 0x23FF) || (c >= 0x2B00 && c <= 0x2BFF);
+}
+
+/* What may follow an emoji in the same symbol: variation selectors, skin
+ * tones, the zero-width joiner and what it joins, tags. */
+static bool is_emoji_tail(utf8proc_int32_t c)
+{
+	return c == 0xFE0E || c == 0xFE0F || c == 0x200D || c == 0x20E3 ||
+	       (c >= 0x1F3FB && c <= 0x1F3FF) || (c >= 0xE0020 && c <= 0xE007F) ||
+	       is_emoji(c);
+}
 
 /* Class of the character at s (len > 0) and its length (1 for an invalid
  * byte, then CHAR_OTHER); *ret_case: 1 upper, -1 lower, 0 neither. */
@@ -318,15 +417,172 @@ static int classify(const char *s, size_t len, size_t *ret_n, int *ret_case)
 	case UTF8PROC_CATEGORY_NL:
 	case UTF8PROC_CATEGORY_NO:
 		return CHAR_WORD;
+	case UTF8PROC_CATEGORY_SO:
+		return is_emoji(c) ? CHAR_EMOJI : CHAR_OTHER;
 	default:
 		return CHAR_OTHER;
 	}
 }
 
+static bool ascii_word(unsigned char c)
+{
+	return c < 0x80 && ascii_class[c] == CHAR_WORD;
+}
+
+/* Whether an emoticon may end before s: no letter or digit follows. */
+static bool emoticon_end(const char *s, size_t len)
+{
+	size_t n;
+	int cs;
+
+	return len == 0 || classify(s, len, &n, &cs) != CHAR_WORD;
+}
+
+/* Length of the emoticon at s (0: none) and its canonical form in out
+ * (room for LEXICON_MAX_EMOTICON + 1 bytes), *ret_n its length.
+ * after_word: s follows a letter or digit directly. */
+static size_t match_emoticon(const char *s, size_t len, bool after_word, char *out, size_t *ret_n)
+{
+	size_t i = 0, o = 0;
+	char mouth;
+
+	len = MIN(len, (size_t) LEXICON_MAX_EMOTICON);
+	if (len < 2)
+		return 0;
+	switch (s[0]) {
+	case '<':
+		/* <3 (<333), </3 */
+		if (s[1] == '/')
+			i = 2;
+		else
+			i = 1;
+		if (i >= len || s[i] != '3')
+			return 0;
+		while (i < len && s[i] == '3')
+			i++;
+		if (!emoticon_end(s + i, len - i))
+			return 0;
+		if (s[1] == '/')
+			memcpy(out, "</3", o = 3);
+		else
+			memcpy(out, "<3", o = 2);
+		*ret_n = o;
+		return i;
+	case '^':
+		/* ^^ ^_^ ^-^ ^.^ */
+		if (s[1] == '^')
+			i = 2;
+		else if (len >= 3 && (s[1] == '_' || s[1] == '-' || s[1] == '.') && s[2] == '^')
+			i = 3;
+		else
+			return 0;
+		if (after_word || !emoticon_end(s + i, len - i))
+			return 0;
+		memcpy(out, "^^", o = 2);
+		*ret_n = o;
+		return i;
+	case '>':
+		/* >:( angry */
+		out[o++] = '>';
+		i = 1;
+		break;
+	default:
+		break;
+	}
+	if (i >= len || (s[i] != ':' && s[i] != ';' && s[i] != '='))
+		return 0;
+	/* "a=(b)", "x==(": an '=' face needs a space before. */
+	if (s[i] == '=' && after_word)
+		return 0;
+	out[o++] = s[i] == ';' ? ';' : ':';
+	i++;
+	if (i < len && (s[i] == '\'' || s[i] == '"'))
+		out[o++] = '\'', i++; /* tear */
+	if (i < len && s[i] == '-')
+		i++; /* nose */
+	if (i >= len)
+		return 0;
+	switch (s[i]) {
+	case ')':
+	case ']':
+		mouth = ')';
+		break;
+	case '(':
+	case '[':
+		mouth = '(';
+		break;
+	case 'D':
+		mouth = 'd';
+		break;
+	case 'P':
+	case 'p':
+		mouth = 'p';
+		break;
+	case '/':
+	case '\\':
+		mouth = '/';
+		break;
+	case '|':
+		mouth = '|';
+		break;
+	case '*':
+		mouth = '*';
+		break;
+	case 'S':
+	case 's':
+		mouth = 's';
+		break;
+	case '@':
+		mouth = '@';
+		break;
+	default:
+		return 0;
+	}
+	/* Letter mouths stuck to a word are not faces ("Re:Dates", "C:P"). */
+	if (after_word && ascii_word((unsigned char) s[i]))
+		return 0;
+	{
+		char first = s[i];
+
+		while (i < len && s[i] == first)
+			i++; /* ":)))", ":DD" */
+	}
+	/* "http://", "C:/dir", ":/b": a slash mouth needs no slash or word after. */
+	if (!emoticon_end(s + i, len - i) || (mouth == '/' && i < len && (s[i] == '/' || s[i] == '\\')))
+		return 0;
+	out[o++] = mouth;
+	*ret_n = o;
+	return i;
+}
+
+/* Length of the emoji at s (classified CHAR_EMOJI, n its first code point's
+ * length) with its tail. */
+static size_t emoji_length(const char *s, size_t len, size_t n)
+{
+	size_t p = n;
+
+	for (unsigned k = 0; p < len && k < 16; k++) {
+		utf8proc_int32_t c;
+		ssize_t m = decode(s + p, len - p, &c);
+
+		if (m < 0 || !is_emoji_tail(c))
+			break;
+		/* Another pictograph only after a joiner: "😂😂" are two. */
+		if (is_emoji(c)) {
+			utf8proc_int32_t prev;
+
+			if (p < 3 || decode(s + p - 3, 3, &prev) != 3 || prev != 0x200D)
+				break;
+		}
+		p += (size_t) m;
+	}
+	return p;
+}
+
 int lexicon_tokenize(const char *text, size_t len, bool keep_trailing_apostrophe,
 		     struct lexicon_tokens *t)
 {
-	size_t p = 0;
+	size_t p = 0, last_end = SIZE_MAX;
 	int r;
 
 	if (!text)
@@ -350,6 +606,27 @@ int lexicon_tokenize(const char *text, size_t len, bool keep_trailing_apostrophe
 		int cls, cs;
 
 		cls = classify(text + p, len - p, &n, &cs);
+		if (cls == CHAR_EMOTICON) {
+			char face[LEXICON_MAX_EMOTICON + 1];
+			size_t face_n = 0;
+			size_t m = match_emoticon(text + p, len - p, p > 0 && p == last_end, face, &face_n);
+
+			if (m > 0) {
+				r = emit_symbol(t, p, p + m, face, face_n);
+				if (r < 0)
+					return r;
+				p += m;
+				continue;
+			}
+		} else if (cls == CHAR_EMOJI) {
+			size_t m = emoji_length(text + p, len - p, n);
+
+			r = emit_symbol(t, p, p + m, text + p, n);
+			if (r < 0)
+				return r;
+			p += m;
+			continue;
+		}
 		if (cls != CHAR_WORD) {
 			p += n;
 			continue;
@@ -390,6 +667,7 @@ int lexicon_tokenize(const char *text, size_t len, bool keep_trailing_apostrophe
 		r = emit_token(t, text, start, p, ascii, upper, lower);
 		if (r < 0)
 			return r;
+		last_end = p;
 	}
 	return 0;
 }
@@ -771,6 +1049,10 @@ static const char *weight_problem(int kind, double w)
 	case LEXICON_TARGET:
 		if (w <= 1 || w > LEXICON_TARGET_MAX)
 			return "a target word needs a multiplier in (1, 2]";
+		return NULL;
+	case LEXICON_REQUEST:
+		if (w <= 0 || w >= 1)
+			return "a request marker needs a multiplier in (0, 1)";
 		return NULL;
 	default:
 		return "unknown category";

@@ -4,7 +4,7 @@
 /* Tone lexicons: UTF-8 files, one entry a line, `phrase<TAB>category<TAB>weight`,
  * `#` comments. Categories: negative positive doubt pressure abuse payment
  * (valence in [-4, 4]; positive > 0, others < 0) and the modifiers negator
- * booster dampener contrast target (a multiplier). A file's language is its name's
+ * booster dampener contrast target request (a multiplier). A file's language is its name's
  * prefix (fr.lex, fr-metier.lex, en.lex); others apply to both. Files of
  * later directories merge entry by entry keyed by (phrase, category);
  * weight 0 removes an entry. Phrases are stored folded (NFKD, case fold,
@@ -29,6 +29,8 @@
 #define LEXICON_BOOSTER_MAX 4.0        /* booster in (1, 4] */
 #define LEXICON_CONTRAST_MAX 2.0       /* contrast in (1, 2]: after x w, before x (2 - w) */
 #define LEXICON_TARGET_MAX 2.0         /* target in (1, 2]: negative wording in its sentence x w */
+/* request in (0, 1): mild negative wording in its sentence ("could you fix
+ * the typo?") x w, and alone it never makes a message negative */
 #define LEXICON_VALENCE_MAX 4.0        /* categories: |valence| <= 4 */
 
 enum lexicon_lang {
@@ -51,11 +53,13 @@ enum lexicon_kind {
 	LEXICON_DAMPENER,
 	LEXICON_CONTRAST,
 	LEXICON_TARGET,   /* words aiming at the provider ("you", "vous"): a multiplier */
+	LEXICON_REQUEST,  /* polite request markers ("could you", "pourriez-vous"): a multiplier */
 	_LEXICON_KIND_MAX,
 	_LEXICON_KIND_INVALID = -EINVAL,
 };
 
-/* "negative" ... "payment", "negator", "booster", "dampener", "contrast", "target". */
+/* "negative" ... "payment", "negator", "booster", "dampener", "contrast", "target",
+ * "request". */
 const char *lexicon_kind_to_string(int kind);
 int lexicon_kind_from_string(const char *s);
 
@@ -144,6 +148,8 @@ struct lexicon_token {
 	uint32_t hash;     /* lexicon_hash_word() of the folded word */
 	bool caps;         /* at least 3 letters, all upper case */
 	bool has_lower;    /* at least one lower-case letter */
+	bool elongated;    /* a letter written 3 times or more in a row ("sooo") */
+	bool symbol;       /* an emoticon or an emoji, not a word */
 };
 
 struct lexicon_tokens {
@@ -152,6 +158,19 @@ struct lexicon_tokens {
 	char *buf;
 	size_t buf_len, buf_allocated;
 };
+
+/* Emoticons and emoji are words of their own, folded to one canonical form
+ * so that a lexicon can list them: ":-)" ":]" "=)" ":)))" -> ":)", ":-D" ->
+ * ":d", ":'-(" -> ":'(", "<3", "</3", "^_^" -> "^^"; an emoji is its first
+ * code point (variation selectors, skin tones and ZWJ sequences dropped).
+ * An emoticon needs no letter or digit right after it (":/" in a URL, "C:P"
+ * are not). */
+#define LEXICON_MAX_EMOTICON 12U /* bytes of an emoticon as written */
+
+/* Collapses every run of 3 or more identical ASCII letters of a folded word
+ * to `keep` (1 or 2) letters, in place ("sooo" -> "so" or "soo"). Returns
+ * whether the word changed. */
+bool lexicon_collapse_elongation(char *word, unsigned keep);
 
 /* Appends the words of text to t. keep_trailing_apostrophe keeps a final
  * apostrophe ("n'" as written in a lexicon). 0 or -ENOMEM. */

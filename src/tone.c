@@ -24,6 +24,15 @@
  *   - sarcasm: a praise word alone in a short clause ("Great, another
  *     delay.", "Brilliant.") next to a negative hit (same or adjacent
  *     sentence) counts as negative;
+ *   - a polite request marker ("could you", "pourriez-vous", "merci de")
+ *     multiplies the mild negative hits of its sentence (valence no
+ *     stronger than TONE_REQUEST_MILD: "could you fix the typo?") and makes
+ *     them count like doubt and pressure: fully only in a message that
+ *     complains anyway;
+ *   - emoticons and emoji are words of the lexicon (lexicon_tokenize()),
+ *     never negated nor boosted by the words before them;
+ *   - an elongated word ("sooo", "looove") the lexicon does not know is
+ *     looked up again with its runs of letters cut to two, then one;
  *   - doubt, pressure and payment count in their categories; they weigh
  *     fully only in a message with negative wording, otherwise a small share
  *     capped so that they never make a message "neg" on their own;
@@ -58,6 +67,7 @@ struct unit {
 struct sentence {
 	unsigned bangs;
 	double target;      /* largest target multiplier in it, 0: none */
+	double request;     /* smallest request multiplier in it, 0: none */
 	bool trouble;       /* holds a negative, abusive or payment hit (sarcasm) */
 	size_t first_item;
 	bool has_contrast;
@@ -73,6 +83,7 @@ struct raw_hit {
 	bool counts, negated, courtesy;
 	bool before_contrast; /* weighed down by a contrast word after it */
 	bool isolated;     /* alone in a short clause */
+	bool request;      /* mild negative wording in a polite request */
 };
 
 struct vec {
@@ -288,6 +299,34 @@ static bool isolated(const struct lexicon_tokens *t, const uint8_t *gap, const s
 	return words <= TONE_SARCASM_WORDS;
 }
 
+/* An elongated word unknown as written ("sooo", "looove"): its runs of
+ * letters cut to two, then to one; the first form the lexicon knows
+ * replaces the folded word (shorter, in place). */
+static void lookup_elongated(const struct lexicon *lx, struct lexicon_tokens *t, size_t i,
+			     struct lexicon_view *v)
+{
+	char *word = t->buf + t->tokens[i].folded;
+	size_t len = strlen(word);
+	char w[LEXICON_MAX_TOKEN + 1];
+
+	if (len == 0 || len > LEXICON_MAX_TOKEN)
+		return;
+	for (unsigned keep = 2; keep >= 1; keep--) {
+		uint32_t h;
+
+		memcpy(w, word, len + 1);
+		if (!lexicon_collapse_elongation(w, keep))
+			return;
+		h = lexicon_hash_word(w);
+		lexicon_lookup_view(lx, w, h, v);
+		if (v->n > 0 || v->stop != 0) {
+			memcpy(word, w, strlen(w) + 1);
+			t->tokens[i].hash = h;
+			return;
+		}
+	}
+}
+
 /* ---- result ------------------------------------------------------------- */
 
 void tone_result_done(struct tone_result *r)
@@ -371,6 +410,8 @@ int tone_analyse(const struct lexicon *lx, const char *text, size_t len, struct 
 		struct lexicon_view v;
 
 		lexicon_lookup_view(lx, lexicon_token_word(&t, i), t.tokens[i].hash, &v);
+		if (v.n == 0 && v.stop == 0 && t.tokens[i].elongated)
+			lookup_elongated(lx, &t, i, &v);
 		wi[i] = (struct word_info) {
 			.entries = v.entries,
 			.keys = v.keys,
@@ -417,6 +458,9 @@ int tone_analyse(const struct lexicon *lx, const char *text, size_t len, struct 
 				u->sentence = sentence;
 				u->clause = clause;
 				sent[sentence].target = MAX(sent[sentence].target, u->w[LEXICON_TARGET]);
+				if (u->w[LEXICON_REQUEST] != 0 &&
+				    (sent[sentence].request == 0 || u->w[LEXICON_REQUEST] < sent[sentence].request))
+					sent[sentence].request = u->w[LEXICON_REQUEST];
 				if (u->w[LEXICON_CONTRAST] != 0) {
 					sent[sentence].has_contrast = true;
 					sent[sentence].contrast_item = item;
@@ -448,7 +492,9 @@ int tone_analyse(const struct lexicon *lx, const char *text, size_t len, struct 
 
 		if (!u->has_category)
 			continue;
-		for (size_t j = k; j-- > 0;) {
+		/* An emoticon or emoji stands outside the syntax of its sentence:
+		 * no negator or booster before it changes it ("no contest 😋"). */
+		for (size_t j = k; j-- > 0 && !t.tokens[u->first].symbol;) {
 			const struct unit *v = (const struct unit *) units.p + j;
 			size_t dist = u->item - v->item;
 
@@ -491,7 +537,7 @@ int tone_analyse(const struct lexicon *lx, const char *text, size_t len, struct 
 			struct raw_hit *h;
 			double base = u->w[c], v = base * mult;
 			enum category cat = (enum category) c;
-			bool counts = true;
+			bool counts = true, request;
 
 			if (base == 0)
 				continue;
@@ -509,6 +555,12 @@ int tone_analyse(const struct lexicon *lx, const char *text, size_t len, struct 
 			}
 			if (!negated && (c == CATEGORY_NEGATIVE || c == CATEGORY_ABUSE) && s->target > 0)
 				v *= s->target;
+			request = !negated && c == CATEGORY_NEGATIVE && s->request > 0 &&
+				  base >= -TONE_REQUEST_MILD;
+			if (request) {
+				v *= s->request;
+				counts = false;
+			}
 			h = vec_push(&hits);
 			if (!h) {
 				r = -ENOMEM;
@@ -524,6 +576,7 @@ int tone_analyse(const struct lexicon *lx, const char *text, size_t len, struct 
 					    base <= TONE_COURTESY_MAX,
 				.before_contrast = before_contrast,
 				.isolated = c == CATEGORY_POSITIVE && isolated(&t, gap, u),
+				.request = request,
 			};
 			h->sum = h->weight;
 		}
@@ -569,6 +622,15 @@ int tone_analyse(const struct lexicon *lx, const char *text, size_t len, struct 
 			/* A negated negative: litotes, never a lift in a complaint. */
 			if (h->negated && h->weight > 0)
 				h->weight = h->sum = complaint ? 0 : h->weight * TONE_LITOTES;
+			/* Mild wording in a polite request: like pressure. */
+			if (h->request) {
+				if (complaint)
+					h->counts = true;
+				else {
+					side += h->weight;
+					h->sum = 0;
+				}
+			}
 			break;
 		case CATEGORY_POSITIVE:
 			if (complaint && h->before_contrast)

@@ -25,6 +25,7 @@
 #define TONE_CONTRAST_DAMP 0.5   /* praise before "but" in a complaint: damped again by this */
 #define TONE_SARCASM_WORDS 3     /* a praise word alone in a clause this short ("Great, ...") */
 #define TONE_SARCASM_NEAR 1.0    /*   next to a negative hit this strong reads as sarcasm */
+#define TONE_REQUEST_MILD 1.2    /* negative entries this mild in a polite request: side only */
 
 struct tone_hit {
 	char *phrase;      /* as written in the text (not folded), trimmed */

@@ -83,6 +83,17 @@ static enum tone_label label_of(const char *text)
 	return l;
 }
 
+static enum tone_label label_with(const struct lexicon *lx, const char *text)
+{
+	struct tone_result r;
+	enum tone_label l;
+
+	analyse(lx, text, &r);
+	l = r.label;
+	tone_result_done(&r);
+	return l;
+}
+
 static struct lexicon *lexicon_from(const char *name, const char *content)
 {
 	struct lexicon *lx = lexicon_new();
@@ -1112,6 +1123,109 @@ static void test_labelled(void **state)
 	assert_int_equal(wrong, 0);
 }
 
+/* Emoticons and emoji are words of their own, folded to one form. */
+static void test_emoticons_emoji(void **state)
+{
+	static const char *const a[] = { "great", ":)", "see", "you", ":(" };
+	static const char *const b[] = { ":d", ":)", ":'(", "<3", "</3", "^^", ">:(" };
+	static const char *const c[] = { "love", "\xF0\x9F\x98\x8D", "\xE2\x9D\xA4", "\xF0\x9F\x91\x8D", "\xF0\x9F\x91\x8D" };
+	/* Not faces: URLs, paths, times, code, "Re:Dates", "a=(b)". */
+	static const char *const d[] = { "https", "example", "com", "c", "users", "10", "30", "re", "dates", "a", "b" };
+	_cleanup_lexicon_free_ struct lexicon *lx =
+		lexicon_from("x.lex", ":-)\tpositive\t2\n:(\tnegative\t-2\n\xF0\x9F\x98\x8D\tpositive\t2.5\n");
+	struct tone_result r;
+
+	assert_tokens("great:) see you :-((", a, ELEMENTSOF(a));
+	assert_tokens(":-D =) :'-( <333 </3 ^_^ >:(", b, ELEMENTSOF(b));
+	/* Variation selector, skin tone: one emoji; two thumbs are two. */
+	assert_tokens("love\xF0\x9F\x98\x8D \xE2\x9D\xA4\xEF\xB8\x8F \xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD\xF0\x9F\x91\x8D", c, ELEMENTSOF(c));
+	assert_tokens("https://example.com C:/Users 10:30 Re:Dates a=(b)", d, ELEMENTSOF(d));
+
+	analyse(lx, "see you tomorrow :]", &r);
+	assert_int_equal(r.label, TONE_POSITIVE);
+	assert_string_equal(r.hits[0].phrase, ":]");
+	tone_result_done(&r);
+	analyse(lx, "monday again :(", &r);
+	assert_int_equal(r.label, TONE_NEGATIVE);
+	tone_result_done(&r);
+	/* An emoji is never negated by the words before it. */
+	analyse(lx, "best pancakes, no contest \xF0\x9F\x98\x8D", &r);
+	assert_int_equal(r.label, TONE_POSITIVE);
+	assert_false(r.hits[0].negated);
+	tone_result_done(&r);
+	/* The shipped lexicons know the usual ones, in both languages. */
+	assert_int_equal(label_of("Monday again :("), TONE_NEGATIVE);
+	assert_int_equal(label_of("Lundi encore :-("), TONE_NEGATIVE);
+	assert_int_equal(label_of("Bon week-end \xF0\x9F\x98\x8D"), TONE_POSITIVE);
+	assert_int_equal(label_of("Next meeting at 10:30, see https://example.com/a:b"), TONE_NEUTRAL);
+}
+
+/* Elongated words are looked up with their runs of letters cut. */
+static void test_elongation(void **state)
+{
+	_cleanup_lexicon_free_ struct lexicon *lx =
+		lexicon_from("x.lex", "good\tpositive\t2\nbad\tnegative\t-2\nso\tbooster\t1.5\n");
+	char w[] = "sooooo", w2[] = "goood", w3[] = "coffee";
+	_cleanup_(lexicon_tokens_done) struct lexicon_tokens t = {};
+
+	assert_true(lexicon_collapse_elongation(w, 2));
+	assert_string_equal(w, "soo");
+	assert_true(lexicon_collapse_elongation(w2, 1));
+	assert_string_equal(w2, "god");
+	assert_false(lexicon_collapse_elongation(w3, 1)); /* double letters stay */
+	assert_string_equal(w3, "coffee");
+
+	assert_int_equal(lexicon_tokenize("Sooo goood coffee", 17, false, &t), 0);
+	assert_true(t.tokens[0].elongated);
+	assert_true(t.tokens[1].elongated);
+	assert_false(t.tokens[2].elongated);
+
+	/* "goood" is "good" (runs cut to two first), "sooo" the booster "so". */
+	assert_true(score_of(lx, "sooo goood") > score_of(lx, "good"));
+	assert_true(score_of(lx, "baaad") < 0);
+	assert_int_equal(label_of("this is sooooo good"), TONE_POSITIVE);
+	assert_int_equal(label_of("c'est trop nuuul"), TONE_NEGATIVE);
+}
+
+/* Polite request markers keep mild wording of their sentence neutral. */
+static void test_request(void **state)
+{
+	_cleanup_lexicon_free_ struct lexicon *lx = lexicon_from(
+		"x.lex", "typo\tnegative\t-1\nterrible\tnegative\t-3\ncould you\trequest\t0.3\n"
+			 "unacceptable\tnegative\t-3\n");
+	struct tone_result r;
+	double w;
+
+	assert_int_equal(lexicon_get(lx, "could you", LEXICON_REQUEST, LEXICON_LANG_EN, &w), 0);
+	assert_true(w > 0.29 && w < 0.31);
+	assert_string_equal(lexicon_kind_to_string(LEXICON_REQUEST), "request");
+
+	analyse(lx, "Could you fix the typo on page 2?", &r);
+	assert_int_equal(r.label, TONE_NEUTRAL);
+	assert_int_equal(r.categories[CATEGORY_NEGATIVE], 0);
+	tone_result_done(&r);
+	/* Without the marker, the same words are a (mild) complaint. */
+	assert_int_equal(label_with(lx, "There is a typo on page 2."), TONE_NEGATIVE);
+	/* Strong wording is not softened, and in a complaint mild wording counts. */
+	assert_int_equal(label_with(lx, "Could you fix this terrible page?"), TONE_NEGATIVE);
+	analyse(lx, "This is unacceptable. Could you fix the typo?", &r);
+	assert_int_equal(r.label, TONE_NEGATIVE);
+	assert_int_equal(r.categories[CATEGORY_NEGATIVE], 2);
+	tone_result_done(&r);
+	/* A request marker needs a multiplier in (0, 1). */
+	{
+		_cleanup_lexicon_free_ struct lexicon *bad = lexicon_new();
+		const char *buf = "please\trequest\t1.5\n";
+
+		assert_int_equal(lexicon_add_buffer(bad, "x.lex", buf, strlen(buf), NULL), 1);
+	}
+	/* Shipped lexicons: polite requests stay neutral in both languages. */
+	assert_int_equal(label_of("I think there might be a typo in line 3, could you double-check?"),
+			 TONE_NEUTRAL);
+	assert_int_equal(label_of("Pourriez-vous corriger la petite erreur dans le titre ?"),
+			 TONE_NEUTRAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1138,6 +1252,9 @@ int main(void)
 		cmocka_unit_test(test_target),
 		cmocka_unit_test(test_contrast_complaint),
 		cmocka_unit_test(test_labelled),
+		cmocka_unit_test(test_emoticons_emoji),
+		cmocka_unit_test(test_elongation),
+		cmocka_unit_test(test_request),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
