@@ -346,7 +346,10 @@ int cmd_note(const char *config_path, int argc, char **argv)
 	if (r < 0)
 		return log_error_errno(r, "Failed to record the note: %s", store_error(s)),
 		       EXIT_FAILURE;
-	printf("Noted for %s. 'redflag report' will show the score before and after it.\n", argv[1]);
+	if (streq_ptr(c->owner_language, "fr"))
+		printf("Noté pour %s. 'redflag report' montrera le score avant et après.\n", argv[1]);
+	else
+		printf("Noted for %s. 'redflag report' will show the score before and after it.\n", argv[1]);
 	return EXIT_SUCCESS;
 }
 
@@ -377,7 +380,10 @@ int cmd_test_alert(const char *config_path, int argc, char **argv)
 		log_error("test alert not sent: %s", err ? err : strerror(-r));
 		return EXIT_FAILURE;
 	}
-	printf("Test alert sent to %s (Message-ID <%s>).\n", c->owner_email, mid);
+	if (streq_ptr(c->owner_language, "fr"))
+		printf("Alerte de test envoyée à %s (Message-ID <%s>).\n", c->owner_email, mid);
+	else
+		printf("Test alert sent to %s (Message-ID <%s>).\n", c->owner_email, mid);
 	return EXIT_SUCCESS;
 }
 
