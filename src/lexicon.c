@@ -6,6 +6,8 @@
 
 #include <utf8proc.h>
 
+#include <sys/stat.h>
+
 #include "lexicon.h"
 
 /* One slot of the open-addressing table keyed by an entry's first word
@@ -218,7 +220,7 @@ bool lexicon_collapse_elongation(char *word, unsigned keep)
 	size_t o = 0, i = 0;
 	bool changed = false;
 
-	if (!word || keep < 1)
+	if (!word || keep < 1 || keep > 2)
 		return false;
 	while (word[i]) {
 		char c = word[i];
@@ -443,7 +445,7 @@ static bool emoticon_end(const char *s, size_t len)
  * after_word: s follows a letter or digit directly. */
 static size_t match_emoticon(const char *s, size_t len, bool after_word, char *out, size_t *ret_n)
 {
-	size_t i = 0, o = 0;
+	size_t i = 0, o = 0, full = len, mouth_at;
 	char mouth;
 
 	len = MIN(len, (size_t) LEXICON_MAX_EMOTICON);
@@ -451,7 +453,9 @@ static size_t match_emoticon(const char *s, size_t len, bool after_word, char *o
 		return 0;
 	switch (s[0]) {
 	case '<':
-		/* <3 (<333), </3 */
+		/* <3 (<333), </3; not "a<3" in code or formulas */
+		if (after_word)
+			return 0;
 		if (s[1] == '/')
 			i = 2;
 		else
@@ -460,7 +464,7 @@ static size_t match_emoticon(const char *s, size_t len, bool after_word, char *o
 			return 0;
 		while (i < len && s[i] == '3')
 			i++;
-		if (!emoticon_end(s + i, len - i))
+		if (!emoticon_end(s + i, full - i))
 			return 0;
 		if (s[1] == '/')
 			memcpy(out, "</3", o = 3);
@@ -476,7 +480,7 @@ static size_t match_emoticon(const char *s, size_t len, bool after_word, char *o
 			i = 3;
 		else
 			return 0;
-		if (after_word || !emoticon_end(s + i, len - i))
+		if (after_word || !emoticon_end(s + i, full - i))
 			return 0;
 		memcpy(out, "^^", o = 2);
 		*ret_n = o;
@@ -541,14 +545,18 @@ static size_t match_emoticon(const char *s, size_t len, bool after_word, char *o
 	/* Letter mouths stuck to a word are not faces ("Re:Dates", "C:P"). */
 	if (after_word && ascii_word((unsigned char) s[i]))
 		return 0;
+	mouth_at = i;
 	{
 		char first = s[i];
 
 		while (i < len && s[i] == first)
 			i++; /* ":)))", ":DD" */
 	}
+	/* "http://": a slash mouth is one slash, never stuck to a word. */
+	if (mouth == '/' && (after_word || i - mouth_at > 1))
+		return 0;
 	/* "http://", "C:/dir", ":/b": a slash mouth needs no slash or word after. */
-	if (!emoticon_end(s + i, len - i) || (mouth == '/' && i < len && (s[i] == '/' || s[i] == '\\')))
+	if (!emoticon_end(s + i, full - i) || (mouth == '/' && i < len && (s[i] == '/' || s[i] == '\\')))
 		return 0;
 	out[o++] = mouth;
 	*ret_n = o;
@@ -910,6 +918,9 @@ static int lexicon_set(struct lexicon *lx, const struct lexicon_tokens *t, int k
 		}
 	if (weight == 0)
 		return 0; /* removing what is not there */
+	/* Bounds the work per word, at load time and for every mail scored. */
+	if (s && s->word && s->n_entries >= LEXICON_MAX_PER_WORD)
+		return -E2BIG;
 
 	if (!s || !s->word) {
 		s = get_slot(lx, first, h);
@@ -1153,6 +1164,11 @@ static int add_line(struct lexicon *lx, const char *file, unsigned lineno, char 
 			return 1;
 		}
 	r = lexicon_set(lx, &t, kind, mask, w);
+	if (r == -E2BIG) {
+		report(diag, file, lineno, "more than %u entries start with '%s'", LEXICON_MAX_PER_WORD,
+		       lexicon_token_word(&t, 0));
+		return 1;
+	}
 	return r < 0 ? r : 0;
 }
 
@@ -1239,7 +1255,23 @@ int lexicon_add_dir(struct lexicon *lx, const char *dir, struct diag *diag)
 			r = -ENOMEM;
 			goto next;
 		}
-		k = read_full_file(path, LEXICON_MAX_FILE, &buf, &len);
+		{
+			struct stat st;
+
+			/* A FIFO or device named *.lex would block the loading. */
+			if (stat(path, &st) < 0)
+				k = -errno;
+			else if (!S_ISREG(st.st_mode))
+				k = -EBADF;
+			else
+				k = read_full_file(path, LEXICON_MAX_FILE, &buf, &len);
+		}
+		if (k == -EBADF) {
+			if (diag)
+				diag_add(diag, path, 0, "not a regular file");
+			bad++;
+			goto next;
+		}
 		if (k == -ENOMEM) {
 			r = k;
 			goto next;

@@ -19,6 +19,7 @@
 #include "util.h"
 
 #define LEXICON_MAX_LINE 1024
+#define LEXICON_MAX_PER_WORD 256U /* entries starting with the same word */
 #define LEXICON_MAX_FILE (8U * 1024U * 1024U)
 #define LEXICON_MAX_PHRASE 256U /* bytes of a phrase as written */
 #define LEXICON_MAX_WORDS 8U    /* words of a phrase */

@@ -340,6 +340,21 @@ void tone_result_done(struct tone_result *r)
 	r->n_hits = 0;
 }
 
+/* C1 controls and bidi marks/overrides (U+0080-U+009F, U+200E/F,
+ * U+202A-U+202E, U+2066-U+2069): they could disguise an evidence snippet
+ * quoted in an alert. Returns their length in bytes, 0 for anything else. */
+static size_t invisible_control_len(const unsigned char *p, size_t n)
+{
+	if (n >= 2 && p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+		return 2;
+	if (n >= 3 && p[0] == 0xE2 && p[1] == 0x80 &&
+	    (p[2] == 0x8E || p[2] == 0x8F || (p[2] >= 0xAA && p[2] <= 0xAE)))
+		return 3;
+	if (n >= 3 && p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)
+		return 3;
+	return 0;
+}
+
 /* The words of a hit as written, white space and controls folded to one space. */
 static char *hit_phrase(const char *text, size_t start, size_t end)
 {
@@ -351,9 +366,12 @@ static char *hit_phrase(const char *text, size_t start, size_t end)
 		return NULL;
 	for (size_t i = start; i < start + len; i++) {
 		unsigned char c = (unsigned char) text[i];
+		size_t ctl = invisible_control_len((const unsigned char *) text + i, start + len - i);
 
-		if (c < 0x20 || c == 0x7F || c == ' ') {
+		if (c < 0x20 || c == 0x7F || c == ' ' || ctl > 0) {
 			space = true;
+			if (ctl > 1)
+				i += ctl - 1;
 			continue;
 		}
 		if (space && n > 0)

@@ -13,6 +13,8 @@
 #include <math.h>
 #include <sys/stat.h>
 
+#include <glib.h>
+
 #include "lexicon.h"
 #include "tone.h"
 
@@ -1161,6 +1163,39 @@ static void test_emoticons_emoji(void **state)
 }
 
 /* Elongated words are looked up with their runs of letters cut. */
+/* Review fixes: code and URLs are not faces, a lexicon file cannot pile
+ * up entries behind one word, elongation collapsing refuses bad counts. */
+static void test_hostile_edges(void **state)
+{
+	_cleanup_lexicon_free_ struct lexicon *lx = lexicon_from("x.lex", "<3\tpositive\t2\n:/\tnegative\t-2\n");
+	struct tone_result r = {};
+	struct diag d = {};
+	GString *big = g_string_new(NULL);
+	char word[] = "aaa";
+
+	analyse(lx, "if a<3 then b", &r);
+	assert_int_equal(r.n_hits, 0);
+	tone_result_done(&r);
+	analyse(lx, "see http:// now and C://dir", &r);
+	assert_int_equal(r.n_hits, 0);
+	tone_result_done(&r);
+	analyse(lx, "I <3 it but this is :/", &r);
+	assert_int_equal(r.categories[CATEGORY_POSITIVE] + r.categories[CATEGORY_NEGATIVE], 2);
+	tone_result_done(&r);
+
+	for (unsigned i = 0; i < LEXICON_MAX_PER_WORD + 10; i++)
+		g_string_append_printf(big, "same w%u\tnegative\t-1\n", i);
+	assert_int_equal(lexicon_add_buffer(lx, "flood.lex", big->str, big->len, &d), 10);
+	assert_int_equal(d.n_errors, 10);
+	assert_non_null(strstr(d.lines[0], "flood.lex:257: more than 256 entries start with 'same'"));
+	diag_done(&d);
+	g_string_free(big, TRUE);
+
+	assert_false(lexicon_collapse_elongation(word, 5));
+	assert_false(lexicon_collapse_elongation(word, 0));
+	assert_string_equal(word, "aaa");
+}
+
 static void test_elongation(void **state)
 {
 	_cleanup_lexicon_free_ struct lexicon *lx =
@@ -1254,6 +1289,7 @@ int main(void)
 		cmocka_unit_test(test_labelled),
 		cmocka_unit_test(test_emoticons_emoji),
 		cmocka_unit_test(test_elongation),
+		cmocka_unit_test(test_hostile_edges),
 		cmocka_unit_test(test_request),
 	};
 
