@@ -30,6 +30,7 @@
 #include "model.h"
 #include "text-clean.h"
 #include "tone.h"
+#include "bench-util.h"
 #include "util.h"
 
 #define DEV_MAX_FILE (16U * 1024U * 1024U) /* dev.tsv and the baseline, bytes */
@@ -622,19 +623,9 @@ static void print_errors(const char *dev, const struct item *items, size_t n)
 
 /* ---- paths and arguments -------------------------------------------------- */
 
-/* The source tree: $abs_top_srcdir (make check), else the tree this file was
- * compiled from (a by-hand run from the build directory), else ".". */
 static char *source_tree(void)
 {
-	static const char self[] = "bench/tone-eval.c";
-	const char *top = getenv("abs_top_srcdir");
-	size_t n = strlen(__FILE__), m = strlen(self);
-
-	if (!isempty(top))
-		return strdup(top);
-	if (n > m && streq(__FILE__ + n - m, self) && __FILE__[n - m - 1] == '/')
-		return strndup(__FILE__, n - m - 1);
-	return strdup(".");
+	return bench_source_tree(__FILE__, "bench/tone-eval.c");
 }
 
 static void help(void)

@@ -33,6 +33,7 @@
 #include "model.h"
 #include "text-clean.h"
 #include "tone.h"
+#include "bench-util.h"
 #include "util.h"
 
 #define MB (1024.0 * 1024.0)
@@ -448,15 +449,7 @@ static int stream_peak_rss(const struct lexicon *lx, unsigned long long mb, long
 
 static char *source_tree(void)
 {
-	static const char self[] = "bench/tone-speed.c";
-	const char *top = getenv("abs_top_srcdir");
-	size_t n = strlen(__FILE__), m = strlen(self);
-
-	if (!isempty(top))
-		return strdup(top);
-	if (n > m && streq(__FILE__ + n - m, self) && __FILE__[n - m - 1] == '/')
-		return strndup(__FILE__, n - m - 1);
-	return strdup(".");
+	return bench_source_tree(__FILE__, "bench/tone-speed.c");
 }
 
 static void help(void)

@@ -1312,6 +1312,25 @@ static int highest_uid(struct imap_session *s, uint32_t *ret, char **reterr)
 	*ret = best;
 	return 0;
 }
+/* EXAMINE (read-only) the folder of fc and learn its UIDVALIDITY. */
+static int folder_examine(struct folder_ctx *fc, const struct mailimap_selection_info **ret_si,
+			  char **reterr)
+{
+	struct imap_session *s = fc->sess;
+	int r;
+
+	r = mailimap_examine(s->imap, fc->folder->raw);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(s, r, "EXAMINE", reterr);
+	if (!s->imap->imap_selection_info) {
+		*reterr = strdup("EXAMINE gave no mailbox information");
+		return -EPROTO;
+	}
+	*ret_si = s->imap->imap_selection_info;
+	fc->uidvalidity = (*ret_si)->sel_uidvalidity;
+	return 0;
+}
+
 
 static int folder_sync(struct folder_ctx *fc, char **reterr)
 {
@@ -1323,15 +1342,9 @@ static int folder_sync(struct folder_ctx *fc, char **reterr)
 	bool incremental;
 	int r;
 
-	r = mailimap_examine(s->imap, fc->folder->raw);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(s, r, "EXAMINE", reterr);
-	si = s->imap->imap_selection_info;
-	if (!si) {
-		*reterr = strdup("EXAMINE gave no mailbox information");
-		return -EPROTO;
-	}
-	fc->uidvalidity = si->sel_uidvalidity;
+	r = folder_examine(fc, &si, reterr);
+	if (r < 0)
+		return r;
 	uidnext = si->sel_uidnext;
 	exists = si->sel_has_exists ? si->sel_exists : 1;
 
@@ -1816,20 +1829,13 @@ finish:
 static int rescan_folder(struct folder_ctx *fc, const struct rescan_item *items, size_t n,
 			 struct rescan_stats *st, char **reterr)
 {
-	struct imap_session *s = fc->sess;
 	const struct mailimap_selection_info *si;
 	size_t skipped = 0;
 	int r;
 
-	r = mailimap_examine(s->imap, fc->folder->raw);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(s, r, "EXAMINE", reterr);
-	si = s->imap->imap_selection_info;
-	if (!si) {
-		*reterr = strdup("EXAMINE gave no mailbox information");
-		return -EPROTO;
-	}
-	fc->uidvalidity = si->sel_uidvalidity;
+	r = folder_examine(fc, &si, reterr);
+	if (r < 0)
+		return r;
 	st->folders++;
 
 	for (size_t i = 0; i < n;) {

@@ -31,17 +31,7 @@ static int teardown(void **state)
 
 static char *write_file(const char *name, const char *content, size_t len, mode_t mode)
 {
-	char *path = strdup_printf("%s/%s", tmpdir, name);
-	int fd;
-
-	assert_non_null(path);
-	(void) unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, content, len), (ssize_t) len);
-	assert_int_equal(fchmod(fd, mode), 0);
-	close(fd);
-	return path;
+	return test_write_file(tmpdir, name, content, len, mode);
 }
 
 static void expect_file_secret(const char *content, size_t len, const char *expected)
