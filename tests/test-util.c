@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "json.h"
+#include "log.h"
 #include "model.h"
 #include "util.h"
 
@@ -155,6 +156,27 @@ static void test_model(void **state)
 	assert_string_equal(tone_label_to_string(TONE_NEGATIVE), "neg");
 }
 
+/* A name from a server or a mail cannot forge a second log line. */
+static void test_log_one_line(void **state)
+{
+	char path[] = "/tmp/test-util-log-XXXXXX";
+	_cleanup_free_ char *out = NULL;
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+
+	assert_true(fd >= 0 && saved >= 0);
+	unsetenv("JOURNAL_STREAM");
+	log_open();
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	log_error("folder '%s' skipped", "x\n<0>forged\x1b[2J");
+	fflush(stderr);
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	close(fd);
+	assert_int_equal(read_full_file(path, 4096, &out, NULL), 0);
+	unlink(path);
+	assert_string_equal(out, "redflagd: folder 'x?<0>forged?[2J' skipped\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_parse_boolean), cmocka_unit_test(test_strv),
 		cmocka_unit_test(test_diag),        cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_json),        cmocka_unit_test(test_model),
+		cmocka_unit_test(test_log_one_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
