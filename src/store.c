@@ -88,6 +88,11 @@ static const char *const migrations[] = {
 	      " score INTEGER NOT NULL,"
 	      " level TEXT NOT NULL CHECK (level IN ('none', 'pink', 'red')),"
 	      " PRIMARY KEY (client_id, day));",
+	/* Second round: one slot per issue so that parallel work merges cleanly.
+	 * Each owner replaces its own SQL; an unused slot stays a no-op. */
+	[1] = "SELECT 1;", /* Judgement: owner side, facts, notes grace, recovery */
+	[2] = "SELECT 1;", /* Alerts: threads, daily limit, mute, digest */
+	[3] = "SELECT 1;", /* Delivery: outbox refusals, give-up */
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION,

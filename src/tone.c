@@ -333,8 +333,10 @@ void tone_result_done(struct tone_result *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->n_hits; i++)
+	for (size_t i = 0; i < r->n_hits; i++) {
 		free(r->hits[i].phrase);
+		free(r->hits[i].context);
+	}
 	free(r->hits);
 	r->hits = NULL;
 	r->n_hits = 0;

@@ -11,6 +11,7 @@
 #include "model.h"
 
 #define TONE_MAX_HITS 64 /* evidence kept per message; counts go on */
+#define TONE_CONTEXT_MAX 160 /* bytes of context kept around a hit */
 
 /* Scoring constants (see tone.c for how they are used). */
 #define TONE_WINDOW 3            /* negators/boosters act on hits up to 3 words later */
@@ -28,7 +29,10 @@
 #define TONE_REQUEST_MILD 1.2    /* negative entries this mild in a polite request: side only */
 
 struct tone_hit {
-	char *phrase;      /* as written in the text (not folded), trimmed */
+	char *phrase;      /* as written in the text (not folded), trimmed; a negated
+			      hit includes its negator ("not happy at all") */
+	char *context;     /* a few words either side, as written, at most
+			      TONE_CONTEXT_MAX bytes; NULL when not known */
 	enum category category; /* category it counts under (after negation) */
 	double weight;     /* contribution after modifiers */
 	bool negated;

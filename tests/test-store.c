@@ -245,8 +245,11 @@ static void test_newer_schema(void **state)
 	assert_int_equal(store_open(path, &s, &err), -EPROTONOSUPPORT);
 	assert_null(s);
 	assert_non_null(err);
-	assert_string_equal(err, "database schema version 99 is newer than this redflagd "
-				 "supports (1)");
+	char want[128];
+	(void) snprintf(want, sizeof(want),
+			"database schema version 99 is newer than this redflagd supports (%d)",
+			STORE_SCHEMA_VERSION);
+	assert_string_equal(err, want);
 	/* Not touched by the refusal. */
 	assert_int_equal(raw_int(path, "PRAGMA user_version"), 99);
 
