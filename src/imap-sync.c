@@ -28,6 +28,8 @@ static const char *const imap_header_fields[] = {
 	"From",         "Sender",           "Reply-To",   "Date",    "Message-ID",
 	"Subject",      "Auto-Submitted",   "Precedence", "List-Id", "List-Unsubscribe",
 	"Return-Path",  "Content-Type",     "Content-Transfer-Encoding", "MIME-Version",
+	"To",           "Cc",               "In-Reply-To", "References", "X-Autoreply",
+	"X-Autorespond",
 };
 
 /* --- small libetpan helpers ------------------------------------------------ */
